@@ -1,0 +1,28 @@
+/*
+ * One event line per record, in the json or kv shape of
+ * shared/spec/output.md (TA-dmarc's json made lossless; SA-dmarc's
+ * prefixed kv names).
+ */
+#ifndef RUA2KV_EVENT_H
+#define RUA2KV_EVENT_H
+
+#include "report.h"
+#include "sha256.h"
+#include "wbuf.h"
+
+enum event_format { FORMAT_JSON, FORMAT_KV };
+
+struct event_ctx {
+	enum event_format	 format;
+	const char		*file_name;	/* NULL: left out (stdin) */
+	int			 have_base;
+	struct sha256		 idbase;	/* the report's part of ids */
+};
+
+/* At each report's start. */
+void	event_report(struct event_ctx *);
+/* Append the record's line, newline included, to `w`. */
+void	event_write(struct event_ctx *, struct wbuf *w, const struct header *,
+	    const struct record *);
+
+#endif

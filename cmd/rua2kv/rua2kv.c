@@ -1,0 +1,450 @@
+/*
+ * rua2kv: DMARC aggregate reports (XML) to one event line per record.
+ *
+ * Filter mode reads the named files (opened before the sandbox) or
+ * stdin and writes events to stdout, in a stdio-only sandbox.  Spool
+ * mode (-d) claims reports from SPOOL/xml/new and publishes one events
+ * file per report into SPOOL/events/new, whole or not at all; a report
+ * it refuses sends its input to SPOOL/xml/fail with the reason.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "limits.h"
+#include "log.h"
+#include "parse.h"
+#include "privdrop.h"
+#include "sandbox.h"
+#include "spool.h"
+#include "wbuf.h"
+
+static struct limits	lim;
+static struct wbuf	out;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: rua2kv [-f json|kv] [-l level] [-L limit=value] "
+	    "[-u user] [file ...]\n"
+	    "       rua2kv -d spool [-f json|kv] [-l level] "
+	    "[-L limit=value] [-u user]\n");
+	exit(EX_USAGE);
+}
+
+/* The worse of two exit statuses (a failure beats success). */
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* ------------------------------------------------------------ filter */
+
+struct filter {
+	struct event_ctx	 ev;
+	const char		*name;
+	unsigned long		 events;
+};
+
+static int
+filter_begin(void *arg, unsigned long report)
+{
+	struct filter	*f = arg;
+
+	(void)report;
+	event_report(&f->ev);
+	return 0;
+}
+
+static int
+filter_record(void *arg, const struct header *h, const struct record *r)
+{
+	struct filter	*f = arg;
+
+	event_write(&f->ev, &out, h, r);
+	f->events++;
+	return out.err != 0 ? -1 : 0;
+}
+
+static int
+filter_end(void *arg, unsigned long report, const char *why)
+{
+	struct filter	*f = arg;
+
+	if (why == NULL)
+		return 0;
+	if (report > 1)
+		log_errorx("%s: report %lu: %s", f->name, report, why);
+	else
+		log_errorx("%s: %s", f->name, why);
+	return 0;
+}
+
+static int
+filter_one(int fd, const char *name, const char *file_name,
+    enum event_format fmt)
+{
+	struct filter	f;
+	struct sink	s = { &f, filter_begin, filter_record, filter_end };
+
+	memset(&f, 0, sizeof(f));
+	f.ev.format = fmt;
+	f.ev.file_name = file_name;
+	f.name = name;
+	switch (parse_input(fd, name, &lim, &s)) {
+	case PARSE_OK:
+		return 0;
+	case PARSE_BAD:
+		return EX_DATAERR;
+	case PARSE_READ:
+		log_errorx("%s: read: %s", name, strerror(errno));
+		return EX_IOERR;
+	case PARSE_STOP:
+		break;
+	}
+	return EX_IOERR;	/* stdout failed; main() says so */
+}
+
+static int
+filter_main(int argc, char *argv[], enum event_format fmt,
+    const struct privdrop *pd)
+{
+	struct rlimit	 rl;
+	const char	*why;
+	int		*fds, i, rc = 0;
+
+	/*
+	 * Every file is opened now, before the sandbox that forbids open;
+	 * so the descriptor limit bounds how many files one run takes.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)argc + 16 > rl.rlim_cur) {
+		log_errorx("%d files are more than one run can open (%llu): "
+		    "pass them in smaller groups (xargs)", argc,
+		    (unsigned long long)rl.rlim_cur);
+		return EX_USAGE;
+	}
+	if ((fds = calloc((size_t)argc + 1, sizeof(*fds))) == NULL) {
+		log_errorx("out of memory");
+		return EX_OSERR;
+	}
+	for (i = 0; i < argc; i++) {
+		fds[i] = strcmp(argv[i], "-") == 0 ? STDIN_FILENO :
+		    open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] == -1) {
+			log_errorx("%s: %s", argv[i], strerror(errno));
+			rc = worse(rc, EX_NOINPUT);
+		}
+	}
+	parse_setup();
+	if (privdrop_apply(pd, NULL, &why) == -1) {
+		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
+		exit(EX_NOPERM);
+	}
+	if (sandbox_enter(SANDBOX_STDIO, NULL) == -1) {
+		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
+		    strerror(errno));
+		exit(EX_OSERR);
+	}
+	if (argc == 0)
+		rc = filter_one(STDIN_FILENO, "stdin", NULL, fmt);
+	for (i = 0; i < argc && out.err == 0; i++) {
+		if (fds[i] == -1)
+			continue;
+		if (fds[i] == STDIN_FILENO)
+			rc = worse(rc, filter_one(fds[i], "stdin", NULL, fmt));
+		else {
+			rc = worse(rc, filter_one(fds[i], argv[i],
+			    basename(argv[i]), fmt));
+			(void)close(fds[i]);
+		}
+	}
+	free(fds);
+	if (wbuf_flush(&out) == -1 || close(STDOUT_FILENO) == -1) {
+		log_errorx("stdout: %s", strerror(errno));
+		rc = worse(rc, EX_IOERR);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ spool */
+
+struct spoolrun {
+	struct stage		 xml, events;
+	struct event_ctx	 ev;
+	const char		*input;		/* the claimed xml item */
+	struct spool_item	 item;
+	int			 open;		/* item is being written */
+	unsigned long		 events_n, reports, published;
+	char			 why[600];	/* first refused report */
+	int			 tempfail;	/* errno of a temporary fault */
+};
+
+/* Temporary: the disk or the system, not the report. */
+static void
+spool_fault(struct spoolrun *sr, const char *what)
+{
+	if (sr->tempfail == 0)
+		sr->tempfail = errno ? errno : EIO;
+	log_errorx("%s: %s: %s", sr->input, what, strerror(sr->tempfail));
+}
+
+static int
+spool_begin(void *arg, unsigned long report)
+{
+	struct spoolrun	*sr = arg;
+
+	(void)report;
+	event_report(&sr->ev);
+	return 0;
+}
+
+static int
+spool_record(void *arg, const struct header *h, const struct record *r)
+{
+	struct spoolrun	*sr = arg;
+	char		 name[SPOOL_NAME_MAX + 1];
+
+	if (!sr->open) {
+		/* the events file of report k is "<input>-<k>" */
+		if (spool_derived(name, sizeof(name), sr->input,
+		    sr->reports + 1) == -1 ||
+		    spool_create(&sr->events, name, &sr->item) == -1) {
+			spool_fault(sr, "events/tmp");
+			return -1;
+		}
+		wbuf_init(&out, sr->item.fd);
+		sr->open = 1;
+	}
+	event_write(&sr->ev, &out, h, r);
+	sr->events_n++;
+	if (out.err != 0) {
+		errno = out.err;
+		spool_fault(sr, "events/tmp");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spool_end(void *arg, unsigned long report, const char *why)
+{
+	struct spoolrun	*sr = arg;
+	int		 rc;
+
+	sr->reports = report;
+	if (why != NULL) {
+		if (sr->open)
+			spool_abort(&sr->item);
+		sr->open = 0;
+		log_errorx("%s: report %lu: %s", sr->input, report, why);
+		if (sr->why[0] == '\0')
+			(void)snprintf(sr->why, sizeof(sr->why),
+			    "report %lu: %s", report, why);
+		return 0;
+	}
+	if (!sr->open) {
+		log_warnx("%s: report %lu has no records", sr->input, report);
+		return 0;
+	}
+	sr->open = 0;
+	if (wbuf_flush(&out) == -1) {
+		spool_abort(&sr->item);
+		spool_fault(sr, "events/tmp");
+		return -1;
+	}
+	if ((rc = spool_publish(&sr->item)) == -1) {
+		spool_fault(sr, "events/new");
+		return -1;
+	}
+	if (rc == 1)
+		log_info("%s: events/new/%s already there: not replaced",
+		    sr->input, sr->item.name);
+	sr->published++;
+	return 0;
+}
+
+/* One claimed report file.  Returns 0, or -1 on a temporary fault. */
+static int
+spool_one(struct spoolrun *sr, const char *name, int fd,
+    enum event_format fmt)
+{
+	struct sink	s = { sr, spool_begin, spool_record, spool_end };
+	enum parse_result res;
+
+	sr->input = name;
+	sr->open = 0;
+	sr->events_n = sr->reports = sr->published = 0;
+	sr->why[0] = '\0';
+	sr->ev.format = fmt;
+	sr->ev.file_name = name;
+	res = parse_input(fd, name, &lim, &s);
+	(void)close(fd);
+	if (sr->open)
+		spool_abort(&sr->item);
+	sr->open = 0;
+	if (res == PARSE_READ) {
+		spool_fault(sr, "read");
+		res = PARSE_STOP;
+	}
+	if (res == PARSE_STOP) {
+		if (spool_retry(&sr->xml, name) == -1)
+			log_errorx("%s: can't put back into xml/new: %s", name,
+			    strerror(errno));
+		return -1;
+	}
+	if (res == PARSE_BAD) {
+		if (spool_fail(&sr->xml, name, sr->why) == -1) {
+			spool_fault(sr, "xml/fail");
+			return -1;
+		}
+		log_warnx("%s: moved to xml/fail: %s", name, sr->why);
+		return 0;
+	}
+	if (spool_done(&sr->xml, name) == -1) {
+		spool_fault(sr, "xml/cur");
+		return -1;
+	}
+	log_info("%s: %lu report(s), %lu event(s)", name, sr->published,
+	    sr->events_n);
+	return 0;
+}
+
+static int
+spool_main(const char *dir, enum event_format fmt, const struct privdrop *pd)
+{
+	struct spoolrun	 sr;
+	const char	*why;
+	char		**names;
+	size_t		 n, i;
+	unsigned long	 moved;
+	int		 root, fd;
+
+	memset(&sr, 0, sizeof(sr));
+	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_errorx("%s: %s", dir, strerror(errno));
+		return EX_NOINPUT;
+	}
+	parse_setup();
+	if (privdrop_apply(pd, dir, &why) == -1) {
+		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
+		return EX_NOPERM;
+	}
+	/* made by the user we now are, so later runs can write them */
+	if (spool_open(&sr.xml, root, "xml") == -1 ||
+	    spool_open(&sr.events, root, "events") == -1) {
+		log_errorx("%s: can't open the xml and events stages: %s", dir,
+		    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (spool_recover(&sr.xml, &moved) == -1) {
+		log_errorx("%s/xml: recovering cur/: %s", dir, strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (moved > 0)
+		log_info("%s/xml: %lu item(s) back from cur/ to new/", dir,
+		    moved);
+	if (sandbox_enter(SANDBOX_SPOOL, dir) == -1) {
+		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	for (;;) {
+		if (spool_list(&sr.xml, 1024, &names, &n) == -1) {
+			log_errorx("%s/xml/new: %s", dir, strerror(errno));
+			return EX_TEMPFAIL;
+		}
+		for (i = 0; i < n && sr.tempfail == 0; i++) {
+			sr.input = names[i];
+			if (spool_claim(&sr.xml, names[i], &fd) == -1) {
+				if (errno != ENOENT)	/* ENOENT: not ours */
+					spool_fault(&sr, "claim");
+				continue;
+			}
+			(void)spool_one(&sr, names[i], fd, fmt);
+		}
+		spool_names_free(names, n);
+		if (n == 0 || sr.tempfail != 0)
+			break;
+	}
+	return sr.tempfail != 0 ? EX_TEMPFAIL : 0;
+}
+
+/* ------------------------------------------------------------ main */
+
+int
+main(int argc, char *argv[])
+{
+	struct privdrop		 pd;
+	enum event_format	 fmt = FORMAT_JSON;
+	const char		*spool = NULL, *user = NULL, *why;
+	int			 ch;
+
+	log_init("rua2kv");
+	limits_default(&lim);
+	wbuf_init(&out, STDOUT_FILENO);
+	while ((ch = getopt(argc, argv, "d:f:l:L:u:")) != -1) {
+		switch (ch) {
+		case 'd':
+			spool = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				fmt = FORMAT_JSON;
+			else if (strcmp(optarg, "kv") == 0)
+				fmt = FORMAT_KV;
+			else {
+				log_errorx("-f %s: the format is json or kv",
+				    optarg);
+				usage();
+			}
+			break;
+		case 'l':
+			if (log_set_level(optarg, &why) == -1) {
+				log_errorx("-l %s: %s", optarg, why);
+				usage();
+			}
+			break;
+		case 'L':
+			if (limits_set(&lim, optarg, &why) == -1) {
+				log_errorx("-L %s: %s", optarg, why);
+				usage();
+			}
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (spool != NULL && argc > 0)
+		usage();
+	if (privdrop_prepare(&pd, user, &why) == -1) {
+		if (user != NULL)
+			log_errorx("-u %s: %s", user, why);
+		else
+			log_errorx("%s", why);
+		return EX_NOPERM;
+	}
+	if (spool != NULL)
+		return spool_main(spool, fmt, &pd);
+	return filter_main(argc, argv, fmt, &pd);
+}

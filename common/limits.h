@@ -1,0 +1,35 @@
+/*
+ * Every limit on hostile input, in one place (DESIGN.md section 5).
+ * Programs start from these defaults and let the user override each one
+ * with -L name=value; limits_set() knows the names.  The man pages list
+ * the same names and defaults: change both together.
+ */
+#ifndef DP_LIMITS_H
+#define DP_LIMITS_H
+
+#include <stddef.h>
+
+#define KIB	((long long)1024)
+#define MIB	(KIB * 1024)
+
+struct limits {
+	long long	xml_depth;	/* element nesting in a report */
+	long long	xml_text;	/* bytes of text in one element */
+	long long	record_bytes;	/* bytes of values kept for one record */
+	long long	record_items;	/* dkim/spf/reason/error entries */
+};
+
+#define LIMIT_XML_DEPTH		32
+#define LIMIT_XML_TEXT		(64 * KIB)
+#define LIMIT_RECORD_BYTES	(1 * MIB)
+#define LIMIT_RECORD_ITEMS	1000
+
+void	limits_default(struct limits *);
+
+/*
+ * Parse "name=value" into *l.  Returns 0, or -1 with a static reason in
+ * *why ("unknown limit", "not a number in 1..N").
+ */
+int	limits_set(struct limits *l, const char *nameval, const char **why);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * One sandbox API, one implementation per system (DESIGN.md section 4):
+ * seccomp through libseccomp on Linux, pledge(2)/unveil(2) on OpenBSD,
+ * and nothing elsewhere (the build says so with a warning).
+ *
+ * Enter the sandbox after every file, directory and library resource is
+ * open and before the first untrusted byte is read.  There is no way out.
+ */
+#ifndef DP_SANDBOX_H
+#define DP_SANDBOX_H
+
+enum sandbox_kind {
+	/* read and write on descriptors already open; memory; exit */
+	SANDBOX_STDIO,
+	/* SANDBOX_STDIO plus creating, renaming, linking, removing and
+	 * listing files below directory descriptors already open */
+	SANDBOX_SPOOL,
+};
+
+/*
+ * `dir` is the spool directory, for the systems that confine paths by
+ * name (OpenBSD's unveil); NULL for SANDBOX_STDIO.  Returns 0, or -1 with
+ * errno set; on -1 the caller must not go on.
+ */
+int	sandbox_enter(enum sandbox_kind, const char *dir);
+
+/* A word for messages: "seccomp", "pledge" or "none". */
+const char *sandbox_name(void);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * No sandbox on this system.  The build warns; the programs still drop
+ * privileges, and say "none" where they would name the sandbox.
+ */
+#warning "dmarcpipe: no sandbox for this system: programs run unconfined"
+
+#include "sandbox.h"
+
+int
+sandbox_enter(enum sandbox_kind kind, const char *dir)
+{
+	(void)kind, (void)dir;
+	return 0;
+}
+
+const char *
+sandbox_name(void)
+{
+	return "none";
+}

@@ -1,0 +1,91 @@
+/*
+ * The maildir protocol between the stages (DESIGN.md section 3).
+ *
+ * A stage is a directory with tmp/ new/ cur/ fail/.  Everything works on
+ * directory descriptors opened once, so the same code runs before and
+ * after chroot(2) and inside a sandbox that forbids absolute paths.
+ *
+ * Producer: spool_create() -> write to item->fd -> spool_publish()
+ *           (or spool_abort() to throw the half-written item away).
+ * Consumer: spool_recover() at start, then for each name in new/:
+ *           spool_claim() -> work -> spool_done() | spool_fail() |
+ *           spool_retry().
+ *
+ * All functions return 0 on success and -1 with errno set, except where
+ * said otherwise.  None of them print or exit.
+ */
+#ifndef DP_SPOOL_H
+#define DP_SPOOL_H
+
+#include <stddef.h>
+
+#define SPOOL_NAME_MAX	255
+
+struct stage {
+	int	dir;		/* the stage itself, e.g. SPOOL/xml */
+	int	tmp, new, cur, fail;
+	char	name[32];	/* "xml", for messages */
+};
+
+struct spool_item {
+	struct stage	*st;
+	int		 fd;	/* open for writing in tmp/ */
+	char		 name[SPOOL_NAME_MAX + 1];
+};
+
+/*
+ * Open stage `name` below the spool root `root` (a directory fd),
+ * creating the stage and its four subdirectories (mode 0750) if they are
+ * missing.  Symbolic links are refused.
+ */
+int	spool_open(struct stage *, int root, const char *name);
+void	spool_close(struct stage *);
+
+/*
+ * A new unique name, "<sec>.M<usec>P<pid>Q<n>.<host>".  Returns -1 with
+ * ENAMETOOLONG if it does not fit.
+ */
+int	spool_uniqname(char *buf, size_t len);
+
+/*
+ * A name derived from an input item: "<input>-<k>".  Replaying the same
+ * input gives the same names, so publishing again meets EEXIST.
+ */
+int	spool_derived(char *buf, size_t len, const char *input,
+	    unsigned long k);
+
+/* Is this a name we may create or claim?  No '/', no leading '.'. */
+int	spool_name_ok(const char *name);
+
+/*
+ * Up to `max` names waiting in new/, sorted (maildir names sort by
+ * time).  The caller frees the list with spool_names_free().
+ */
+int	spool_list(struct stage *, size_t max, char ***namesp, size_t *np);
+void	spool_names_free(char **, size_t);
+
+/* Move everything in cur/ back to new/ (after a crash).  *n counts. */
+int	spool_recover(struct stage *, unsigned long *n);
+
+/*
+ * Claim new/NAME by renaming it to cur/NAME and open it read-only.
+ * errno ENOENT means another worker was faster: not an error.
+ */
+int	spool_claim(struct stage *, const char *name, int *fdp);
+int	spool_done(struct stage *, const char *name);
+/* cur/NAME -> new/NAME, for a temporary failure. */
+int	spool_retry(struct stage *, const char *name);
+/* Write fail/NAME.why with `why` and a newline, then cur/NAME -> fail/. */
+int	spool_fail(struct stage *, const char *name, const char *why);
+
+/* Open tmp/NAME for a new item (O_EXCL; a stale tmp/NAME is replaced). */
+int	spool_create(struct stage *, const char *name, struct spool_item *);
+/*
+ * fsync and close the item, link it to new/NAME, remove tmp/NAME and
+ * fsync new/.  Returns 0 when published, 1 when new/NAME already
+ * existed (a replay: the tmp file is removed, nothing is replaced).
+ */
+int	spool_publish(struct spool_item *);
+void	spool_abort(struct spool_item *);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * The lexer runs on code units, so UTF-16 works the same way as UTF-8:
+ * every character it cares about is ASCII.  In 8-bit input the text
+ * between tags is skipped with memchr(3), which keeps the cost per byte
+ * well below the parser's.
+ */
+#include <string.h>
+
+#include "xmlsplit.h"
+
+enum {
+	S_START,	/* before the document: detect the encoding */
+	S_TEXT,		/* character data, or the prolog */
+	S_LT,		/* after '<' */
+	S_PI,		/* <? ... ?> */
+	S_BANG,		/* after "<!" */
+	S_COMMENT,	/* <!-- ... --> */
+	S_CDATA,	/* <![CDATA[ ... ]]> */
+	S_DECL,		/* another <!...>: the parser will refuse it */
+	S_STAG,		/* start or empty-element tag */
+	S_ETAG,		/* end tag */
+};
+
+void
+xs_init(struct xmlsplit *xs)
+{
+	memset(xs, 0, sizeof(*xs));
+	xs->state = S_START;
+	xs->unit = 1;
+}
+
+/* Is "<!" followed by bang[] the start of `word`? */
+static int
+bang_prefix(const struct xmlsplit *xs, const char *word)
+{
+	return strncmp(xs->bang, word, (size_t)xs->nbang) == 0;
+}
+
+/*
+ * One code unit.  Returns 1 when it closes the document, -1 on a refusal,
+ * 0 otherwise.
+ */
+static int
+step(struct xmlsplit *xs, unsigned c)
+{
+	int	rc = 0;
+
+	switch (xs->state) {
+	case S_TEXT:
+		if (c == '<')
+			xs->state = S_LT;
+		break;
+	case S_LT:
+		if (c == '?')
+			xs->state = S_PI;
+		else if (c == '!') {
+			xs->state = S_BANG;
+			xs->nbang = 0;
+		} else if (c == '/')
+			xs->state = S_ETAG;
+		else {
+			xs->state = S_STAG;
+			xs->quote = 0;
+		}
+		/* "<?>" and "<!-->" must not close on their own bytes */
+		xs->prev1 = xs->prev2 = 0;
+		return 0;
+	case S_PI:
+		if (c == '>' && xs->prev1 == '?')
+			xs->state = S_TEXT;
+		break;
+	case S_BANG:
+		xs->bang[xs->nbang++] = c < 0x80 ? (char)c : '\1';
+		if (bang_prefix(xs, "DOCTYPE")) {
+			if (xs->nbang == 7) {
+				xs->error = "a document type declaration "
+				    "(DOCTYPE) is not allowed in a report";
+				return -1;
+			}
+		} else if (bang_prefix(xs, "--")) {
+			if (xs->nbang == 2) {
+				xs->state = S_COMMENT;
+				xs->prev1 = xs->prev2 = 0;
+				return 0;
+			}
+		} else if (bang_prefix(xs, "[CDATA[")) {
+			if (xs->nbang == 7)
+				xs->state = S_CDATA;
+		} else
+			xs->state = c == '>' ? S_TEXT : S_DECL;
+		break;
+	case S_COMMENT:
+		if (c == '>' && xs->prev1 == '-' && xs->prev2 == '-')
+			xs->state = S_TEXT;
+		break;
+	case S_CDATA:
+		if (c == '>' && xs->prev1 == ']' && xs->prev2 == ']')
+			xs->state = S_TEXT;
+		break;
+	case S_DECL:
+		if (c == '>')
+			xs->state = S_TEXT;
+		break;
+	case S_STAG:
+		if (xs->quote != 0) {
+			if (c == xs->quote)
+				xs->quote = 0;
+		} else if (c == '"' || c == '\'')
+			xs->quote = c;
+		else if (c == '>') {
+			xs->state = S_TEXT;
+			if (xs->prev1 != '/')
+				xs->depth++;
+			else if (xs->depth == 0)
+				rc = 1;
+		}
+		break;
+	case S_ETAG:
+		if (c == '>') {
+			xs->state = S_TEXT;
+			if (--xs->depth <= 0)
+				rc = 1;
+		}
+		break;
+	}
+	xs->prev2 = xs->prev1;
+	xs->prev1 = c;
+	return rc;
+}
+
+/*
+ * At the start: drop white space and a UTF-8 byte order mark, then tell
+ * the encoding family from the first four bytes (XML 1.0 appendix F).
+ * Returns XS_MORE when the encoding is known (state S_TEXT).
+ */
+size_t
+xs_space(const unsigned char *p, size_t len, unsigned long *lines)
+{
+	size_t	i = 0;
+
+	for (;;) {
+		if (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+		    p[i] == '\n')) {
+			if (p[i] == '\n')
+				(*lines)++;
+			i++;
+		} else if (len - i >= 3 && p[i] == 0xef && p[i + 1] == 0xbb &&
+		    p[i + 2] == 0xbf)
+			i += 3;
+		else
+			return i;
+	}
+}
+
+static enum xs_status
+start(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
+    size_t *skip, size_t *take)
+{
+	size_t	i;
+
+	i = xs_space(p, len, &xs->skipped_lines);
+	*skip = i;
+	*take = 0;
+	p += i;
+	len -= i;
+	if (len < 4 && !eof)
+		return XS_MORE;
+	if (len == 0)
+		return XS_EMPTY;
+	if (len >= 4 && ((p[0] == 0 && p[1] == 0) ||
+	    (p[0] == 0x3c && p[1] == 0 && p[2] == 0 && p[3] == 0) ||
+	    (p[0] == 0xff && p[1] == 0xfe && p[2] == 0 && p[3] == 0))) {
+		xs->error = "UTF-32 input is not supported";
+		return XS_ERROR;
+	}
+	if (len >= 4 && p[0] == 0x4c && p[1] == 0x6f && p[2] == 0xa7 &&
+	    p[3] == 0x94) {
+		xs->error = "EBCDIC input is not supported";
+		return XS_ERROR;
+	}
+	if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
+	    (p[0] == 0xfe && p[1] == 0xff))) {
+		/* UTF-16 with a byte order mark: the parser needs the mark */
+		xs->unit = 2;
+		xs->big = p[0] == 0xfe;
+		*take = 2;
+	} else if (len >= 2 && p[0] == 0x3c && p[1] == 0) {
+		xs->unit = 2;
+	} else if (len >= 2 && p[0] == 0 && p[1] == 0x3c) {
+		xs->unit = 2;
+		xs->big = 1;
+	}
+	xs->state = S_TEXT;
+	return XS_MORE;
+}
+
+enum xs_status
+xs_scan(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
+    size_t *skip, size_t *take)
+{
+	enum xs_status	 st;
+	const unsigned char *q;
+	size_t		 i, off = 0;
+	unsigned	 c;
+	int		 rc;
+
+	*skip = *take = 0;
+	if (xs->error != NULL)
+		return XS_ERROR;
+	if (xs->state == S_START) {
+		st = start(xs, p, len, eof, skip, take);
+		if (st != XS_MORE || xs->state == S_START)
+			return st;
+		off = *skip + *take;
+	}
+	i = off;
+	if (xs->unit == 1) {
+		while (i < len) {
+			if (xs->state == S_TEXT) {
+				q = memchr(p + i, '<', len - i);
+				if (q == NULL) {
+					i = len;
+					break;
+				}
+				i = (size_t)(q - p);
+			}
+			rc = step(xs, p[i++]);
+			if (rc == 1) {
+				*take = i - *skip;
+				return XS_END;
+			}
+			if (rc == -1)
+				return XS_ERROR;
+		}
+	} else {
+		while (len - i >= 2) {
+			c = xs->big ? (unsigned)p[i] << 8 | p[i + 1] :
+			    (unsigned)p[i + 1] << 8 | p[i];
+			i += 2;
+			rc = step(xs, c);
+			if (rc == 1) {
+				*take = i - *skip;
+				return XS_END;
+			}
+			if (rc == -1)
+				return XS_ERROR;
+		}
+	}
+	*take = i - *skip;
+	return XS_MORE;
+}
