@@ -1,0 +1,74 @@
+# TAP helpers for the shell tests (tests/t/*.t), in the spirit of mblaze's
+# t/lib.sh.  Each test sources this file, says `plan N`, then makes its
+# assertions; the numbers and the closing count are printed here.
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$TOP/bin
+SHARED=$(cd "$TOP/.." && pwd)/shared
+_n=0
+_failed=0
+
+# A scratch directory per test file, removed at exit.  Mode 0755 so the
+# unprivileged user of -u can reach what the test puts in it.
+T=$(mktemp -d "${TMPDIR:-/tmp}/dmarcpipe-test.XXXXXX")
+chmod 755 "$T"
+trap 'rm -rf "$T"' EXIT
+
+# Root must name an unprivileged user; everyone else runs as themselves.
+if [ "$(id -u)" = 0 ]; then
+	RUN_AS="-u nobody"
+else
+	RUN_AS=
+fi
+
+plan() { echo "1..$1"; }
+
+ok() {	# ok DESCRIPTION COMMAND...: passes when the command exits 0
+	_d=$1; shift
+	_n=$((_n + 1))
+	if "$@"; then
+		echo "ok $_n - $_d"
+	else
+		echo "not ok $_n - $_d"
+		_failed=$((_failed + 1))
+	fi
+}
+
+is() {	# is DESCRIPTION GOT EXPECTED
+	_n=$((_n + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $_n - $1"
+	else
+		echo "not ok $_n - $1"
+		printf '#   got:      %s\n#   expected: %s\n' "$2" "$3"
+		_failed=$((_failed + 1))
+	fi
+}
+
+like() {	# like DESCRIPTION GOT GREP-PATTERN
+	_n=$((_n + 1))
+	if printf '%s\n' "$2" | grep -q -- "$3"; then
+		echo "ok $_n - $1"
+	else
+		echo "not ok $_n - $1"
+		printf '#   got:      %s\n#   expected: /%s/\n' "$2" "$3"
+		_failed=$((_failed + 1))
+	fi
+}
+
+skip() {	# skip DESCRIPTION REASON
+	_n=$((_n + 1))
+	echo "ok $_n - $1 # SKIP $2"
+}
+
+# run PROG ARGS...: sets $out, $err and $rc
+run() {
+	"$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	out=$(cat "$T/.out")
+	err=$(cat "$T/.err")
+}
+
+# rua2kv with the user switch root needs
+rua2kv() { "$BIN/rua2kv" $RUN_AS "$@"; }
