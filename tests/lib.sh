@@ -72,3 +72,6 @@ run() {
 
 # rua2kv with the user switch root needs
 rua2kv() { "$BIN/rua2kv" $RUN_AS "$@"; }
+
+# At the end of each test: non-zero exit when an assertion failed.
+finish() { exit $((_failed > 0)); }

@@ -306,6 +306,9 @@ spool_one(struct spoolrun *sr, const char *name, int fd,
 		if (spool_retry(&sr->xml, name) == -1)
 			log_errorx("%s: can't put back into xml/new: %s", name,
 			    strerror(errno));
+		else
+			log_warnx("%s: back in xml/new for a later retry",
+			    name);
 		return -1;
 	}
 	if (res == PARSE_BAD) {
