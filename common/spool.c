@@ -6,6 +6,7 @@
  * rename(2) because link never replaces an existing name: a replayed
  * item meets EEXIST instead of overwriting its earlier copy.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -213,6 +214,17 @@ spool_recover(struct stage *st, unsigned long *moved)
 	int	  rc = 0;
 
 	*moved = 0;
+	/*
+	 * Workers hold a shared lock on the stage while they run.  Only a
+	 * worker that finds no other can take the exclusive one, and only
+	 * then is everything in cur/ a crashed run's; otherwise it belongs
+	 * to a live worker and stays until a start that finds none.
+	 */
+	if (flock(st->dir, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			return -1;
+		return flock(st->dir, LOCK_SH);
+	}
 	do {
 		if (list_dir(st->cur, 1024, &names, &n) == -1)
 			return -1;
@@ -232,6 +244,8 @@ spool_recover(struct stage *st, unsigned long *moved)
 		spool_names_free(names, n);
 	} while (rc == 0 && n > 0);
 	if (rc == 0 && *moved > 0 && fsync(st->new) == -1)
+		rc = -1;
+	if (rc == 0 && flock(st->dir, LOCK_SH) == -1)
 		rc = -1;
 	return rc;
 }

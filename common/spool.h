@@ -64,7 +64,11 @@ int	spool_name_ok(const char *name);
 int	spool_list(struct stage *, size_t max, char ***namesp, size_t *np);
 void	spool_names_free(char **, size_t);
 
-/* Move everything in cur/ back to new/ (after a crash).  *n counts. */
+/*
+ * At a consumer's start: take the stage's shared worker lock and, when no
+ * other worker holds it, move everything in cur/ back to new/ (what a
+ * crashed run left).  *n counts.  The lock lasts until spool_close().
+ */
 int	spool_recover(struct stage *, unsigned long *n);
 
 /*

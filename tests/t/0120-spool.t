@@ -3,7 +3,7 @@
 # directories: publish, fail with a reason, recovery, replay, and a
 # report's events whole or not at all.
 . "$(dirname "$0")/../lib.sh"
-plan 28
+plan 31
 F=$TOP/tests/fixtures
 S=$T/spool
 mkdir "$S"
@@ -64,6 +64,22 @@ run rua2kv -d "$S"
 like "recovery: announced" "$err" '1 item(s) back from cur/ to new/'
 ok "recovery: processed" test -s "$S/events/new/crashed-1"
 is "recovery: cur/ empty" "$(ls "$S/xml/cur" | grep -c .)" 0
+
+# Another live worker (holding the stage's shared lock): its item in
+# cur/ is not taken from it; once it is gone, a new start recovers it.
+cp "$F/basic.xml" "$S/xml/cur/busy"
+flock -o -s "$S/xml" sleep 2 &
+holder=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q "$(stat -c %i "$S/xml")" /proc/locks; do
+	sleep 0.1; i=$((i + 1))
+done
+run rua2kv -d "$S"
+ok "live worker: its item stays in cur/" test -f "$S/xml/cur/busy"
+ok "live worker: no events made from it" test ! -e "$S/events/new/busy-1"
+wait $holder
+run rua2kv -d "$S"
+ok "worker gone: item recovered and done" test -s "$S/events/new/busy-1"
 
 # Whole or nothing: a report whose last record is refused after 2000
 # good ones publishes no events at all.
