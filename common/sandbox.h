@@ -18,8 +18,9 @@ enum sandbox_kind {
 };
 
 /*
- * `dir` is the spool directory, for the systems that confine paths by
- * name (OpenBSD's unveil); NULL for SANDBOX_STDIO.  Returns 0, or -1 with
+ * `dir` is the spool directory as a path that works now (after a chroot
+ * into it, "/"), for the systems that confine paths by name (OpenBSD's
+ * unveil); NULL for SANDBOX_STDIO.  Returns 0, or -1 with
  * errno set; on -1 the caller must not go on.
  */
 int	sandbox_enter(enum sandbox_kind, const char *dir);
