@@ -362,7 +362,8 @@ spool_main(const char *dir, enum event_format fmt, const struct privdrop *pd)
 	if (moved > 0)
 		log_info("%s/xml: %lu item(s) back from cur/ to new/", dir,
 		    moved);
-	if (sandbox_enter(SANDBOX_SPOOL, dir) == -1) {
+	/* privdrop_apply() chroots into the spool when it drops */
+	if (sandbox_enter(SANDBOX_SPOOL, pd->active ? "/" : dir) == -1) {
 		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
 		    strerror(errno));
 		return EX_OSERR;
