@@ -21,6 +21,8 @@ write_all(struct wbuf *w, const char *p, size_t n)
 {
 	ssize_t	r;
 
+	if (w->fd == -1 && n > 0)	/* a memory buffer, overflowing */
+		w->err = ENOBUFS;
 	while (n > 0 && w->err == 0) {
 		r = write(w->fd, p, n);
 		if (r == -1) {
@@ -50,23 +52,15 @@ wbuf_flush(struct wbuf *w)
 }
 
 void
-wbuf_put(struct wbuf *w, const void *p, size_t n)
+wbuf_put_slow(struct wbuf *w, const void *p, size_t n)
 {
+	(void)wbuf_flush(w);
 	if (w->err != 0)
 		return;
-	if (n > sizeof(w->buf) - w->len) {
-		(void)wbuf_flush(w);
-		if (n >= sizeof(w->buf)) {
-			write_all(w, p, n);
-			return;
-		}
+	if (n >= sizeof(w->buf)) {
+		write_all(w, p, n);
+		return;
 	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
-}
-
-void
-wbuf_puts(struct wbuf *w, const char *s)
-{
-	wbuf_put(w, s, strlen(s));
 }

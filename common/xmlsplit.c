@@ -1,8 +1,10 @@
 /*
  * The lexer runs on code units, so UTF-16 works the same way as UTF-8:
- * every character it cares about is ASCII.  In 8-bit input the text
- * between tags is skipped with memchr(3), which keeps the cost per byte
- * well below the parser's.
+ * every character it cares about is ASCII.  In 8-bit input, runs of
+ * bytes that cannot change the state (text between tags, names and
+ * attributes inside tags, comment bodies) are skipped with memchr(3) or
+ * a tight loop, and step() sees only the few bytes that matter; that
+ * keeps the cost per byte well below the parser's.
  */
 #include <string.h>
 
@@ -152,6 +154,92 @@ xs_space(const unsigned char *p, size_t len, unsigned long *lines)
 	}
 }
 
+/*
+ * How many of the `len` bytes at `p` step() would pass over in the
+ * current state, changing nothing but prev1 and prev2.  (Text is
+ * tags_run()'s, which leaves off at a '<'.)
+ */
+static size_t
+skip_run(const struct xmlsplit *xs, const unsigned char *p, size_t len)
+{
+	const unsigned char	*q;
+	size_t			 i;
+
+	switch (xs->state) {
+	case S_STAG:
+		if (xs->quote != 0) {
+			q = memchr(p, (int)xs->quote, len);
+			break;
+		}
+		for (i = 0; i < len; i++)
+			if (p[i] == '>' || p[i] == '"' || p[i] == '\'')
+				return i;
+		return len;
+	case S_PI:
+	case S_COMMENT:
+	case S_CDATA:
+	case S_DECL:
+	case S_ETAG:
+		q = memchr(p, '>', len);
+		break;
+	default:
+		return 0;
+	}
+	return q == NULL ? len : (size_t)(q - p);
+}
+
+/*
+ * The common path through 8-bit text: text, then start or end tags
+ * without quotes, which is nearly all of a report.  Called in S_TEXT,
+ * it moves *ip past whole tags and stops at a '<' it leaves to step():
+ * a comment, PI, CDATA section or declaration, a quote in the tag, or a
+ * tag cut by the end of the buffer.  As in step(), the byte after '<'
+ * is taken without a look.  Returns 1 when a tag closed the document.
+ */
+static int
+tags_run(struct xmlsplit *xs, const unsigned char *p, size_t len, size_t *ip)
+{
+	const unsigned char	*q;
+	size_t			 i = *ip, j, k;
+	int			 rc = 0;
+
+	while (i < len) {
+		if ((q = memchr(p + i, '<', len - i)) == NULL) {
+			i = len;
+			break;
+		}
+		i = (size_t)(q - p);
+		j = i + 1;
+		if (j == len || p[j] == '?' || p[j] == '!')
+			break;
+		k = j + 1;
+		if (p[j] == '/') {
+			while (k < len && p[k] != '>')
+				k++;
+		} else {
+			while (k < len && p[k] != '>' && p[k] != '"' &&
+			    p[k] != '\'')
+				k++;
+		}
+		if (k == len || p[k] != '>')
+			break;
+		i = k + 1;
+		if (p[j] == '/') {
+			if (--xs->depth <= 0) {
+				rc = 1;
+				break;
+			}
+		} else if (p[k - 1] != '/')
+			xs->depth++;
+		else if (xs->depth == 0) {
+			rc = 1;
+			break;
+		}
+	}
+	*ip = i;
+	return rc;
+}
+
 static enum xs_status
 start(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
     size_t *skip, size_t *take)
@@ -199,8 +287,7 @@ xs_scan(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
     size_t *skip, size_t *take)
 {
 	enum xs_status	 st;
-	const unsigned char *q;
-	size_t		 i, off = 0;
+	size_t		 i, n, off = 0;
 	unsigned	 c;
 	int		 rc;
 
@@ -213,38 +300,35 @@ xs_scan(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
 			return st;
 		off = *skip + *take;
 	}
-	i = off;
-	if (xs->unit == 1) {
-		while (i < len) {
-			if (xs->state == S_TEXT) {
-				q = memchr(p + i, '<', len - i);
-				if (q == NULL) {
-					i = len;
-					break;
-				}
-				i = (size_t)(q - p);
-			}
-			rc = step(xs, p[i++]);
-			if (rc == 1) {
+	/* one call of step(), so that the compiler inlines it */
+	for (i = off; len - i >= (size_t)xs->unit; ) {
+		if (xs->unit == 1) {
+			if (xs->state == S_TEXT && tags_run(xs, p, len, &i)) {
 				*take = i - *skip;
 				return XS_END;
 			}
-			if (rc == -1)
-				return XS_ERROR;
-		}
-	} else {
-		while (len - i >= 2) {
+			if (i == len)
+				break;
+			if ((n = skip_run(xs, p + i, len - i)) > 0) {
+				i += n;
+				xs->prev2 = n >= 2 ? p[i - 2] : xs->prev1;
+				xs->prev1 = p[i - 1];
+				if (i == len)
+					break;
+			}
+			c = p[i++];
+		} else {
 			c = xs->big ? (unsigned)p[i] << 8 | p[i + 1] :
 			    (unsigned)p[i + 1] << 8 | p[i];
 			i += 2;
-			rc = step(xs, c);
-			if (rc == 1) {
-				*take = i - *skip;
-				return XS_END;
-			}
-			if (rc == -1)
-				return XS_ERROR;
 		}
+		rc = step(xs, c);
+		if (rc == 1) {
+			*take = i - *skip;
+			return XS_END;
+		}
+		if (rc == -1)
+			return XS_ERROR;
 	}
 	*take = i - *skip;
 	return XS_MORE;

@@ -21,44 +21,48 @@ static const char *const schema_names[] = { "rfc7489", "rfc9990", "unknown" };
 
 /* ---------------------------------------------------------- escaping */
 
+/*
+ * How each byte is written: 0 as itself, 'u' as \u00XX, any other as a
+ * backslash and that character.  Bytes from 0x80 up are 0.
+ */
+static const char esc[256] = {
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',		/* 0x00 */
+	'u', 't', 'n', 'u', 'u', 'r', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',		/* 0x10 */
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	0, 0, '"', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,		/* 0x30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,		/* 0x40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\\', 0, 0, 0,	/* 0x50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,		/* 0x60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'u',	/* 0x70 */
+};
+
 static void
 put_escaped(struct wbuf *w, const char *s, size_t n)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	const char		*run = s, *end = s + n;
+	const char		*run, *end = s + n;
 	char			 u[6] = { '\\', 'u', '0', '0', 0, 0 };
+	char			 pair[2] = { '\\', 0 };
 	unsigned char		 c;
 
-	for (; s < end; s++) {
-		c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
+	while (s < end) {
+		for (run = s; s < end && esc[(unsigned char)*s] == 0; s++)
+			;
 		wbuf_put(w, run, (size_t)(s - run));
-		run = s + 1;
-		switch (c) {
-		case '"':
-			wbuf_put(w, "\\\"", 2);
+		if (s == end)
 			break;
-		case '\\':
-			wbuf_put(w, "\\\\", 2);
-			break;
-		case '\n':
-			wbuf_put(w, "\\n", 2);
-			break;
-		case '\r':
-			wbuf_put(w, "\\r", 2);
-			break;
-		case '\t':
-			wbuf_put(w, "\\t", 2);
-			break;
-		default:
+		c = (unsigned char)*s++;
+		if (esc[c] == 'u') {
 			u[4] = hex[c >> 4];
 			u[5] = hex[c & 0xf];
 			wbuf_put(w, u, sizeof(u));
-			break;
+		} else {
+			pair[1] = esc[c];
+			wbuf_put(w, pair, sizeof(pair));
 		}
 	}
-	wbuf_put(w, run, (size_t)(s - run));
 }
 
 /* ---------------------------------------------------------- json */
@@ -68,7 +72,7 @@ struct jobj {
 	int		 n;	/* members written */
 };
 
-static void
+static inline void
 jkey(struct jobj *o, const char *key)
 {
 	if (o->n++ > 0)
@@ -78,7 +82,7 @@ jkey(struct jobj *o, const char *key)
 	wbuf_put(o->w, "\": ", 3);
 }
 
-static void
+static inline void
 jstr(struct wbuf *w, const char *s, size_t n)
 {
 	wbuf_putc(w, '"');
@@ -86,7 +90,7 @@ jstr(struct wbuf *w, const char *s, size_t n)
 	wbuf_putc(w, '"');
 }
 
-static void
+static inline void
 jval(struct jobj *o, const char *key, const struct pool *p, struct val v)
 {
 	if (v.off == -1)
@@ -119,7 +123,7 @@ jsub_open(struct jsub *s, struct jobj *parent, const char *key)
 }
 
 /* Before writing a member into s: its key and brace, the first time. */
-static struct jobj *
+static inline struct jobj *
 jsub(struct jsub *s)
 {
 	if (s->o.n == 0) {
@@ -129,7 +133,7 @@ jsub(struct jsub *s)
 	return &s->o;
 }
 
-static void
+static inline void
 jsub_val(struct jsub *s, const char *key, const struct pool *p,
     struct val v)
 {
@@ -355,10 +359,10 @@ kv_val(struct kv *k, const char *key, unsigned long idx,
 }
 
 static void
-kv_line(struct kv *k, const struct header *h, const struct record *r)
+kv_head(struct kv *k, const struct header *h)
 {
-	const struct pool	*hp = &h->pool, *rp = &r->pool;
-	const struct val	*f = h->f, *g = r->f;
+	const struct pool	*hp = &h->pool;
+	const struct val	*f = h->f;
 	unsigned long		 i;
 
 	kv_val(k, "date_range_begin", 0, hp, f[H_BEGIN]);
@@ -382,6 +386,15 @@ kv_line(struct kv *k, const struct header *h, const struct record *r)
 	kv_val(k, "published_np", 0, hp, f[H_NP]);
 	kv_val(k, "published_testing", 0, hp, f[H_TESTING]);
 	kv_val(k, "published_discovery_method", 0, hp, f[H_DISCOVERY]);
+}
+
+static void
+kv_record(struct kv *k, const struct record *r)
+{
+	const struct pool	*rp = &r->pool;
+	const struct val	*g = r->f;
+	unsigned long		 i;
+
 	kv_val(k, "source_ip", 0, rp, g[R_SOURCE_IP]);
 	kv_raw(k, "source_hostname", 0, "-", 1);
 	kv_val(k, "count", 0, rp, g[R_COUNT]);
@@ -469,6 +482,50 @@ void
 event_report(struct event_ctx *e)
 {
 	e->have_base = 0;
+	e->have_head = 0;
+}
+
+/*
+ * What comes before the record in a line: the header's fields (and
+ * file_name in json), the same for every record of a report.  Returns
+ * how many members or pairs it wrote.
+ */
+static int
+head_write(struct event_ctx *e, struct wbuf *w, const struct header *h)
+{
+	struct jobj	fb = { w, 0 };
+	struct kv	k = { w, 0 };
+
+	if (e->format == FORMAT_KV) {
+		kv_head(&k, h);
+		return k.n;
+	}
+	wbuf_puts(w, "{\"feedback\": {");
+	jval(&fb, "version", &h->pool, h->f[H_VERSION]);
+	if (e->file_name != NULL)
+		jlit(&fb, "file_name", e->file_name);
+	json_header(&fb, h);
+	return fb.n;
+}
+
+/*
+ * The header's part, made once per header state into e->head (a memory
+ * buffer) and copied into each line.  A header too big for e->head is
+ * written out for each line instead.
+ */
+static int
+head_put(struct event_ctx *e, struct wbuf *w, const struct header *h)
+{
+	if (!e->have_head || e->head_gen != h->gen) {
+		wbuf_init(&e->head, -1);
+		e->head_n = head_write(e, &e->head, h);
+		e->head_gen = h->gen;
+		e->have_head = 1;
+	}
+	if (e->head.err != 0)
+		return head_write(e, w, h);
+	wbuf_put(w, e->head.buf, e->head.len);
+	return e->head_n;
 }
 
 void
@@ -488,7 +545,8 @@ event_write(struct event_ctx *e, struct wbuf *w, const struct header *h,
 		nslen = (size_t)h->ns.len;
 	}
 	if (e->format == FORMAT_KV) {
-		kv_line(&k, h, r);
+		k.n = head_put(e, w, h);
+		kv_record(&k, r);
 		if (e->file_name != NULL)
 			kv_raw(&k, "file_name", 0, e->file_name,
 			    strlen(e->file_name));
@@ -501,11 +559,7 @@ event_write(struct event_ctx *e, struct wbuf *w, const struct header *h,
 		wbuf_putc(w, '\n');
 		return;
 	}
-	wbuf_puts(w, "{\"feedback\": {");
-	jval(&fb, "version", &h->pool, h->f[H_VERSION]);
-	if (e->file_name != NULL)
-		jlit(&fb, "file_name", e->file_name);
-	json_header(&fb, h);
+	fb.n = head_put(e, w, h);
 	json_record(&fb, r);
 	jlit(&fb, "schema", schema);
 	jkey(&fb, "xml_namespace");

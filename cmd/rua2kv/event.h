@@ -17,6 +17,10 @@ struct event_ctx {
 	const char		*file_name;	/* NULL: left out (stdin) */
 	int			 have_base;
 	struct sha256		 idbase;	/* the report's part of ids */
+	int			 have_head;
+	unsigned long		 head_gen;	/* header->gen head is for */
+	int			 head_n;	/* members written in head */
+	struct wbuf		 head;		/* the line's header part */
 };
 
 /* At each report's start. */

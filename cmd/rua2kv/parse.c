@@ -156,6 +156,7 @@ struct parser {
 	int			 xmlerr_line;
 	struct header		 h;
 	struct record		 rec;
+	const char		*interned[NELEMS];	/* names, in r's dict */
 };
 
 static const char *const encodings[] = {
@@ -391,11 +392,20 @@ xml_error(void *arg, xmlErrorPtr e)
 	p->xmlerr_line = e->line;
 }
 
+/*
+ * Element names come from the reader's dictionary, where the table's
+ * names were interned at the document's start: a known name is found by
+ * its pointer.  strcmp() is the fallback, for a name the dictionary
+ * did not give us.
+ */
 static const struct elem *
-lookup(enum ctx parent, const char *name)
+lookup(const struct parser *p, enum ctx parent, const char *name)
 {
 	size_t	i;
 
+	for (i = group_start[parent]; i < group_end[parent]; i++)
+		if (p->interned[i] == name)
+			return &elems[i];
 	for (i = group_start[parent]; i < group_end[parent]; i++)
 		if (strcmp(elems[i].name, name) == 0)
 			return &elems[i];
@@ -410,6 +420,7 @@ report_begin(struct parser *p)
 
 	p->in_report = 1;
 	p->report++;
+	p->h.gen++;
 	pool_reset(&p->h.pool, (size_t)p->lim->record_bytes);
 	vals_clear(p->h.f, H_NFIELDS);
 	p->h.nerr = 0;
@@ -456,9 +467,11 @@ entry_begin(struct parser *p, enum ctx c)
 	else if (c == X_REASON)
 		e = entry_add((void **)&r->reason, &r->nreason, &r->creason,
 		    sizeof(*r->reason), 3, max);
-	else
+	else {
 		e = entry_add((void **)&p->h.err, &p->h.nerr, &p->h.cerr,
 		    sizeof(*p->h.err), 2, max);
+		p->h.gen++;
+	}
 	if (e == NULL) {
 		refuse(p, "more than %lld <%s> entries (record_items limit)",
 		    max, c == X_DKIM ? "dkim" : c == X_SPF ? "spf" :
@@ -540,6 +553,8 @@ store(struct parser *p, struct pool *pool, struct val *v, const char *s,
 {
 	if (v->off != -1)
 		return;
+	if (pool == &p->h.pool)
+		p->h.gen++;
 	while (n > 0 && is_space((unsigned char)*s))
 		s++, n--;
 	while (n > 0 && is_space((unsigned char)s[n - 1]))
@@ -635,7 +650,7 @@ element_begin(struct parser *p, int depth)
 			report_begin(p);
 		}
 	} else if (parent == X_LEAF || parent == X_SKIP ||
-	    (e = lookup(parent, name)) == NULL)
+	    (e = lookup(p, parent, name)) == NULL)
 		c = X_SKIP;
 	else
 		c = e->ctx;
@@ -683,6 +698,8 @@ element_begin(struct parser *p, int depth)
 static void
 parse_doc(struct parser *p)
 {
+	xmlNodePtr	 node;
+	size_t		 i;
 	int		 rc, type, depth;
 	const char	*v;
 
@@ -696,9 +713,22 @@ parse_doc(struct parser *p)
 		return;
 	}
 	xmlTextReaderSetStructuredErrorHandler(p->r, xml_error, p);
+	for (i = 0; i < NELEMS; i++)
+		p->interned[i] = (const char *)xmlTextReaderConstString(p->r,
+		    (const xmlChar *)elems[i].name);
 	while (p->why[0] == '\0' && !p->stop &&
 	    (rc = xmlTextReaderRead(p->r)) == 1) {
-		type = xmlTextReaderNodeType(p->r);
+		/*
+		 * Text nodes are most of what we see, and all their reader
+		 * types are handled alike: telling white space from text
+		 * (what xmlTextReaderNodeType() does for them) is skipped.
+		 */
+		node = xmlTextReaderCurrentNode(p->r);
+		if (node != NULL && (node->type == XML_TEXT_NODE ||
+		    node->type == XML_CDATA_SECTION_NODE))
+			type = XML_READER_TYPE_TEXT;
+		else
+			type = xmlTextReaderNodeType(p->r);
 		depth = xmlTextReaderDepth(p->r);
 		switch (type) {
 		case XML_READER_TYPE_ELEMENT:

@@ -63,6 +63,7 @@ struct header {
 	size_t		 nerr, cerr;
 	enum schema	 schema;
 	struct val	 ns;		/* namespace URI of <feedback> */
+	unsigned long	 gen;		/* changes whenever the above do */
 };
 
 struct record {
