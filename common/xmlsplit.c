@@ -21,6 +21,7 @@ enum {
 	S_DECL,		/* another <!...>: the parser will refuse it */
 	S_STAG,		/* start or empty-element tag */
 	S_ETAG,		/* end tag */
+	S_AFTER,	/* after the root: white space, comments, PIs */
 };
 
 void
@@ -39,8 +40,8 @@ bang_prefix(const struct xmlsplit *xs, const char *word)
 }
 
 /*
- * One code unit.  Returns 1 when it closes the document, -1 on a refusal,
- * 0 otherwise.
+ * One code unit.  Returns 1 when it closes the root element, -1 on a
+ * refusal, 0 otherwise.
  */
 static int
 step(struct xmlsplit *xs, unsigned c)
@@ -69,7 +70,7 @@ step(struct xmlsplit *xs, unsigned c)
 		return 0;
 	case S_PI:
 		if (c == '>' && xs->prev1 == '?')
-			xs->state = S_TEXT;
+			xs->state = xs->after ? S_AFTER : S_TEXT;
 		break;
 	case S_BANG:
 		xs->bang[xs->nbang++] = c < 0x80 ? (char)c : '\1';
@@ -93,7 +94,7 @@ step(struct xmlsplit *xs, unsigned c)
 		break;
 	case S_COMMENT:
 		if (c == '>' && xs->prev1 == '-' && xs->prev2 == '-')
-			xs->state = S_TEXT;
+			xs->state = xs->after ? S_AFTER : S_TEXT;
 		break;
 	case S_CDATA:
 		if (c == '>' && xs->prev1 == ']' && xs->prev2 == ']')
@@ -240,6 +241,78 @@ tags_run(struct xmlsplit *xs, const unsigned char *p, size_t len, size_t *ip)
 	return rc;
 }
 
+/* The code unit at byte i (the caller checked that it is all there). */
+static unsigned
+unit_at(const struct xmlsplit *xs, const unsigned char *p, size_t i)
+{
+	if (xs->unit == 1)
+		return p[i];
+	return xs->big ? (unsigned)p[i] << 8 | p[i + 1] :
+	    (unsigned)p[i + 1] << 8 | p[i];
+}
+
+/*
+ * After the root element, XML allows white space, comments and
+ * processing instructions; they belong to the document.  Anything else
+ * (an XML declaration, another element, a byte order mark, text) starts
+ * what comes next.  Moves *ip past what belongs to the document and
+ * returns 1 when the document ends at *ip, 0 when a comment or PI begins
+ * (its state set), or -1 when more bytes are needed to tell.
+ */
+static int
+after(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
+    size_t *ip)
+{
+	static const char	 xml[] = "<?xml";
+	size_t			 i = *ip, u = (size_t)xs->unit, k;
+	unsigned		 c;
+
+	for (; len - i >= u; i += u) {
+		c = unit_at(xs, p, i);
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c != '<')
+			break;
+		/* "<!--" or "<?" and a target that is not "xml" */
+		if (len - i < 6 * u) {
+			if (!eof) {
+				*ip = i;
+				return -1;
+			}
+			break;
+		}
+		if (unit_at(xs, p, i + u) == '!' &&
+		    unit_at(xs, p, i + 2 * u) == '-' &&
+		    unit_at(xs, p, i + 3 * u) == '-') {
+			*ip = i + 4 * u;
+			xs->state = S_COMMENT;
+			xs->prev1 = xs->prev2 = 0;
+			return 0;
+		}
+		for (k = 1; k < 5; k++)
+			if (unit_at(xs, p, i + k * u) != (unsigned)xml[k])
+				break;
+		c = unit_at(xs, p, i + 5 * u);
+		if (unit_at(xs, p, i + u) != '?' || (k == 5 && (c == ' ' ||
+		    c == '\t' || c == '\r' || c == '\n' || c == '?')))
+			break;
+		*ip = i + 2 * u;
+		xs->state = S_PI;
+		xs->prev1 = xs->prev2 = 0;
+		return 0;
+	}
+	*ip = i;
+	return len - i < u && !eof ? -1 : 1;
+}
+
+/* The root element closed: what follows may still be the document's. */
+static void
+root_closed(struct xmlsplit *xs)
+{
+	xs->state = S_AFTER;
+	xs->after = 1;
+}
+
 static enum xs_status
 start(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
     size_t *skip, size_t *take)
@@ -302,10 +375,20 @@ xs_scan(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
 	}
 	/* one call of step(), so that the compiler inlines it */
 	for (i = off; len - i >= (size_t)xs->unit; ) {
-		if (xs->unit == 1) {
-			if (xs->state == S_TEXT && tags_run(xs, p, len, &i)) {
+		if (xs->state == S_AFTER) {
+			rc = after(xs, p, len, eof, &i);
+			if (rc == 1) {
 				*take = i - *skip;
 				return XS_END;
+			}
+			if (rc == -1)
+				break;
+			continue;
+		}
+		if (xs->unit == 1) {
+			if (xs->state == S_TEXT && tags_run(xs, p, len, &i)) {
+				root_closed(xs);
+				continue;
 			}
 			if (i == len)
 				break;
@@ -318,18 +401,19 @@ xs_scan(struct xmlsplit *xs, const unsigned char *p, size_t len, int eof,
 			}
 			c = p[i++];
 		} else {
-			c = xs->big ? (unsigned)p[i] << 8 | p[i + 1] :
-			    (unsigned)p[i + 1] << 8 | p[i];
+			c = unit_at(xs, p, i);
 			i += 2;
 		}
 		rc = step(xs, c);
-		if (rc == 1) {
+		if (rc == 1)
+			root_closed(xs);
+		else if (rc == -1) {
 			*take = i - *skip;
-			return XS_END;
-		}
-		if (rc == -1)
 			return XS_ERROR;
+		}
 	}
 	*take = i - *skip;
+	if (xs->state == S_AFTER && eof && len - i < (size_t)xs->unit)
+		return XS_END;
 	return XS_MORE;
 }

@@ -19,7 +19,9 @@
 
 enum xs_status {
 	XS_MORE,	/* everything scanned belongs to the document */
-	XS_END,		/* the document ends with the bytes taken */
+	XS_END,		/* the document ends with the bytes taken (its
+			   root element and the white space, comments and
+			   PIs after it, up to what starts the next) */
 	XS_EMPTY,	/* only white space until the end: no document */
 	XS_ERROR,	/* refused: ->error says why */
 };
@@ -31,6 +33,7 @@ struct xmlsplit {
 	long		 depth;		/* open elements */
 	unsigned	 quote;		/* inside a quoted attribute value */
 	unsigned	 prev1, prev2;	/* the last two code units */
+	int		 after;		/* the root element has closed */
 	int		 nbang;		/* bytes matched after "<!" */
 	char		 bang[8];
 	unsigned long	 skipped_lines;	/* newlines in skipped space */
@@ -51,7 +54,9 @@ void	xs_init(struct xmlsplit *);
  * Scan the `len` bytes at `p`; `eof` says no more bytes will follow.
  * *skip bytes (white space or a UTF-8 byte order mark before the
  * document) are to be dropped, then *take bytes are the document's.
- * The caller passes the rest again next time, after more input.
+ * The caller passes the rest again next time, after more input.  On
+ * XS_ERROR, *take counts the bytes up to the refused one, which are not
+ * the document's: they only tell where the refusal is.
  */
 enum xs_status	xs_scan(struct xmlsplit *, const unsigned char *p, size_t len,
 		    int eof, size_t *skip, size_t *take);

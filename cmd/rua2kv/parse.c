@@ -39,7 +39,9 @@ struct src {
 	int		 eof;
 	int		 read_errno;	/* a read(2) failure */
 	const char	*refused;	/* the gate's reason */
+	unsigned long	 refused_line;	/* and where, in the input */
 	int		 doc_done;	/* the gate closed: document ended */
+	int		 doc_cut;	/* ...by the end of the input */
 	struct xmlsplit	 xs;
 	unsigned long	 lines;		/* newlines before this document */
 	unsigned long	 doc_lines;	/* newlines passed in this one */
@@ -252,10 +254,15 @@ src_read(void *ctx, char *dst, int want)
 		s->off += skip;
 		if (st == XS_ERROR) {
 			s->refused = s->xs.error;
+			s->refused_line = s->lines + s->xs.skipped_lines +
+			    s->doc_lines + count_lines(s->buf + s->off, take) +
+			    1;
 			return -1;
 		}
 		if (st == XS_END || st == XS_EMPTY || (take == 0 && last))
 			s->doc_done = 1;
+		if (take == 0 && last && st == XS_MORE)
+			s->doc_cut = 1;
 		if (take > 0) {
 			memcpy(dst, s->buf + s->off, take);
 			s->doc_lines += count_lines(s->buf + s->off, take);
@@ -278,16 +285,36 @@ src_next(struct src *s)
 	s->lines += s->doc_lines + s->xs.skipped_lines;
 	s->doc_lines = 0;
 	xs_init(&s->xs);
-	s->doc_done = 0;
+	s->doc_done = s->doc_cut = 0;
 	for (;;) {
 		s->off += xs_space(s->buf + s->off, s->len - s->off, &s->lines);
-		if (s->off < s->len)
+		/* two bytes, for src_encoding() */
+		if (s->off < s->len && (s->len - s->off >= 2 || s->eof))
 			return 1;
-		if (s->eof)
+		if (s->off == s->len && s->eof)
 			return 0;
 		if (src_fill(s) == -1)
 			return -1;
 	}
+}
+
+/*
+ * UTF-16 without a byte order mark is not XML on its own, but a report
+ * that follows a UTF-16 one in the same input often is just that: the
+ * producer wrote one mark for the whole stream.  Tell the parser.
+ */
+static const char *
+src_encoding(const struct src *s)
+{
+	const unsigned char	*p = s->buf + s->off;
+
+	if (s->len - s->off < 2)
+		return NULL;
+	if (p[0] == '<' && p[1] == 0)
+		return "UTF-16LE";
+	if (p[0] == 0 && p[1] == '<')
+		return "UTF-16BE";
+	return NULL;
 }
 
 /* ---------------------------------------------------------- values */
@@ -354,6 +381,23 @@ entry_add(void **arr, size_t *n, size_t *cap, size_t size, size_t nvals,
 
 /* ---------------------------------------------------------- the reader */
 
+/*
+ * The input's line of what the reader is on: the node's own line where
+ * it has one, which is behind the parser's read-ahead.
+ */
+static unsigned long
+where(const struct parser *p)
+{
+	xmlNodePtr	node;
+	long		line = 0;
+
+	if ((node = xmlTextReaderCurrentNode(p->r)) != NULL)
+		line = xmlGetLineNo(node);
+	if (line <= 0)
+		line = xmlTextReaderGetParserLineNumber(p->r);
+	return p->src->lines + p->src->xs.skipped_lines + (unsigned long)line;
+}
+
 static void
 refuse(struct parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -367,8 +411,7 @@ refuse(struct parser *p, const char *fmt, ...)
 	if (p->why[0] != '\0')
 		return;
 	if (p->r != NULL)
-		n = snprintf(p->why, sizeof(p->why), "line %lu: ", p->src->lines +
-		    (unsigned long)xmlTextReaderGetParserLineNumber(p->r));
+		n = snprintf(p->why, sizeof(p->why), "line %lu: ", where(p));
 	if (n < 0 || (size_t)n >= sizeof(p->why))
 		n = 0;
 	va_start(ap, fmt);
@@ -705,9 +748,9 @@ parse_doc(struct parser *p)
 
 	p->why[0] = p->xmlerr[0] = p->root[0] = '\0';
 	p->xmlerr_line = 0;
-	p->r = xmlReaderForIO(src_read, NULL, p->src, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING);
+	p->r = xmlReaderForIO(src_read, NULL, p->src, NULL,
+	    src_encoding(p->src), XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
+	    XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
 	if (p->r == NULL) {
 		refuse(p, "can't start the XML parser");
 		return;
@@ -759,12 +802,14 @@ parse_doc(struct parser *p)
 	}
 	if (p->why[0] == '\0' && !p->stop && rc == -1) {
 		if (p->src->read_errno == 0 && p->src->refused != NULL)
-			refuse(p, "%s", p->src->refused);
-		else if (p->src->read_errno == 0) {
-			snprintf(p->why, sizeof(p->why), "line %lu: %s",
-			    p->src->lines + (unsigned long)p->xmlerr_line,
-			    p->xmlerr[0] ? p->xmlerr : "not well-formed XML");
-		}
+			(void)snprintf(p->why, sizeof(p->why), "line %lu: %s",
+			    p->src->refused_line, p->src->refused);
+		else if (p->src->read_errno == 0)
+			(void)snprintf(p->why, sizeof(p->why), "line %lu: %s%s",
+			    p->src->lines + p->src->xs.skipped_lines +
+			    (unsigned long)p->xmlerr_line, p->src->doc_cut ?
+			    "the input ends inside the document (cut short?): " :
+			    "", p->xmlerr[0] ? p->xmlerr : "not well-formed XML");
 	}
 	xmlFreeTextReader(p->r);
 	p->r = NULL;

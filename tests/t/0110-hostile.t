@@ -2,7 +2,7 @@
 # Hostile and broken input: every case gives events or one clear line
 # naming the file and the reason, and the right exit status.
 . "$(dirname "$0")/../lib.sh"
-plan 58
+plan 62
 cd "$T" || exit 1
 
 # A report around the given records; $1 is the org_name text.
@@ -28,7 +28,7 @@ cat >xxe.xml <<'X'
 <!DOCTYPE feedback [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <feedback><report_metadata><org_name>&xxe;</org_name></report_metadata></feedback>
 X
-refused xxe.xml 'line [0-9]*: a document type declaration (DOCTYPE) is not allowed in a report' XXE
+refused xxe.xml 'line 2: a document type declaration (DOCTYPE) is not allowed in a report' XXE
 cat >lol.xml <<'X'
 <?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY a "lollollollollollollollollollol">
@@ -136,7 +136,29 @@ refused empty.xml 'empty input: no report' "empty file"
 head -c 150 "$TOP/tests/fixtures/basic.xml" >truncated.xml
 run rua2kv truncated.xml
 is "truncated report: exit 65" "$rc" 65
-like "truncated report: file named" "$err" '^rua2kv: truncated.xml: line'
+like "truncated report: said so, with the line" "$err" \
+    '^rua2kv: truncated.xml: line 5: the input ends inside the document (cut short?): '
+
+# -- where: the line of the element, not of the parser's read-ahead
+run rua2kv -L xml_text=8 "$TOP/tests/fixtures/basic.xml"
+like "a limit names the element's line" "$err" \
+    'basic.xml: line 4: text of <org_name> over 8 bytes (xml_text limit)$'
+{ echo '<?xml version="1.0"?>'; echo; report a "$REC"; echo; } >second.xml
+cat second.xml second.xml second.xml | sed '9s/<count>1/<count>1<</' >third.xml
+run rua2kv third.xml
+like "an error in the third report: its line in the input" "$err" \
+    '^rua2kv: third.xml: report 3: line 9: '
+
+# -- after the root: comments and PIs are the document's
+{ report a "$REC"; printf '\n<!-- signed: x -->\n<?pi y?>\n'; } >trailer.xml
+run rua2kv trailer.xml
+is "comment and PI after the root: one event, exit 0, quiet" \
+    "$rc:$(echo "$out" | wc -l):$err" "0:1:"
+{ report a "$REC"; echo; report b "$REC"; echo; } |
+    iconv -f UTF-8 -t UTF-16 >utf16two.xml
+run rua2kv -f kv utf16two.xml
+is "UTF-16, two reports each ending in a newline" \
+    "$rc:$(echo "$out" | cut -d, -f1 | tr '\n' ' ')" '0:org_name="a" org_name="b" '
 
 # -- several reports in one input
 { report a "$REC"; echo; report b "$REC"; } >two.xml

@@ -81,12 +81,26 @@ main(void)
 	unsigned long	 lines = 0;
 	static const char utf16[] = "\xff\xfe<\0a\0>\0<\0/\0a\0>\0";
 	static const char utf16_out[] = "\xff\xfe<\0a\0>\0<\0/\0a\0>\0|";
+	/* two documents, each ending in a newline */
+	static const char utf16nl[] = "\xff\xfe<\0a\0/\0>\0\n\0"
+	    "\xff\xfe<\0b\0/\0>\0\r\0\n\0";
+	static const char utf16nl_out[] = "\xff\xfe<\0a\0/\0>\0\n\0|"
+	    "\xff\xfe<\0b\0/\0>\0\r\0\n\0|";
 
 	both("one document", S("<a><b>x</b></a>"), S("<a><b>x</b></a>|"),
 	    XS_END);
 	both("two concatenated", S("<?xml version=\"1.0\"?>\n<a/>\n\n<?xml "
-	    "version=\"1.0\"?><b>y</b>"), S("<?xml version=\"1.0\"?>\n<a/>|"
+	    "version=\"1.0\"?><b>y</b>"), S("<?xml version=\"1.0\"?>\n<a/>\n\n|"
 	    "<?xml version=\"1.0\"?><b>y</b>|"), XS_END);
+	both("comments and PIs after the root are the document's",
+	    S("<a/> <!-- c --><?pi x?>\n<?xml-stylesheet y?><b/>"),
+	    S("<a/> <!-- c --><?pi x?>\n<?xml-stylesheet y?>|<b/>|"), XS_END);
+	both("a byte order mark after the root starts the next one",
+	    S("<a/>\n\xef\xbb\xbf<b/>"), S("<a/>\n|<b/>|"), XS_END);
+	both("text after the root starts the next one", S("<a/>x<b/>"),
+	    S("<a/>|x<b/>|"), XS_END);
+	both("a comment cut short after the root", S("<a/><!-"),
+	    S("<a/>|<!-"), XS_MORE);
 	both("comment with tags", S("<a><!-- </a> <b/> --></a>"),
 	    S("<a><!-- </a> <b/> --></a>|"), XS_END);
 	both("CDATA with tags", S("<a><![CDATA[</a>]]></a>"),
@@ -104,6 +118,8 @@ main(void)
 	    S("<a/><!DOCTYPE b><b/>"), S("<a/>|"), XS_ERROR);
 	both("UTF-16LE with BOM", utf16, sizeof(utf16) - 1, utf16_out,
 	    sizeof(utf16_out) - 1, XS_END);
+	both("UTF-16 documents ending in newlines", utf16nl,
+	    sizeof(utf16nl) - 1, utf16nl_out, sizeof(utf16nl_out) - 1, XS_END);
 	both("UTF-32 refused", S("\0\0\0<\0\0\0a"), S(""), XS_ERROR);
 
 	xs_init(&xs);
