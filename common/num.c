@@ -35,3 +35,17 @@ num_parse(const char *s, long long min, long long max, long long *out,
 	*out = v;
 	return 0;
 }
+
+size_t
+num_format(char *buf, unsigned long v)
+{
+	char	tmp[NUM_ULONG_MAX];
+	size_t	n = 0, i;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}

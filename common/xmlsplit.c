@@ -205,11 +205,18 @@ tags_run(struct xmlsplit *xs, const unsigned char *p, size_t len, size_t *ip)
 	int			 rc = 0;
 
 	while (i < len) {
-		if ((q = memchr(p + i, '<', len - i)) == NULL) {
-			i = len;
-			break;
+		/* text between tags is mostly short: memchr() is for long */
+		for (k = i + 16 < len ? i + 16 : len; i < k && p[i] != '<'; i++)
+			;
+		if (i == k && i < len) {
+			if ((q = memchr(p + i, '<', len - i)) == NULL) {
+				i = len;
+				break;
+			}
+			i = (size_t)(q - p);
 		}
-		i = (size_t)(q - p);
+		if (i == len)
+			break;
 		j = i + 1;
 		if (j == len || p[j] == '?' || p[j] == '!')
 			break;

@@ -12,10 +12,10 @@
  * policy domain, begin, end and the record's index, each length-prefixed
  * (absent and empty differ), so a replayed report gives the same ids.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "event.h"
+#include "num.h"
 
 static const char *const schema_names[] = { "rfc7489", "rfc9990", "unknown" };
 
@@ -336,14 +336,14 @@ static void
 kv_raw(struct kv *k, const char *key, unsigned long idx, const char *s,
     size_t n)
 {
-	char	num[24];
+	char	num[1 + NUM_ULONG_MAX];
 
 	if (k->n++ > 0)
 		wbuf_put(k->w, ", ", 2);
 	wbuf_puts(k->w, key);
 	if (idx > 0) {
-		(void)snprintf(num, sizeof(num), "_%lu", idx);
-		wbuf_puts(k->w, num);
+		num[0] = '_';
+		wbuf_put(k->w, num, 1 + num_format(num + 1, idx));
 	}
 	wbuf_put(k->w, "=\"", 2);
 	put_escaped(k->w, s, n);
@@ -455,7 +455,7 @@ event_id(struct event_ctx *e, const struct header *h, unsigned long index,
 	static const char	 hex[] = "0123456789abcdef";
 	struct sha256		 s;
 	unsigned char		 md[32];
-	char			 num[24];
+	char			 num[NUM_ULONG_MAX];
 	int			 i;
 
 	if (!e->have_base) {
@@ -468,8 +468,7 @@ event_id(struct event_ctx *e, const struct header *h, unsigned long index,
 		e->have_base = 1;
 	}
 	s = e->idbase;
-	i = snprintf(num, sizeof(num), "%lu", index);
-	sha256_update(&s, num, (size_t)i);
+	sha256_update(&s, num, num_format(num, index));
 	sha256_final(&s, md);
 	for (i = 0; i < 16; i++) {
 		out[2 * i] = hex[md[i] >> 4];

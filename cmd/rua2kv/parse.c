@@ -39,12 +39,14 @@ struct src {
 	int		 eof;
 	int		 read_errno;	/* a read(2) failure */
 	const char	*refused;	/* the gate's reason */
-	unsigned long	 refused_line;	/* and where, in the input */
+	unsigned long	 refused_line;	/* newlines before it, in the
+					   bytes the parser has not seen */
 	int		 doc_done;	/* the gate closed: document ended */
 	int		 doc_cut;	/* ...by the end of the input */
 	struct xmlsplit	 xs;
 	unsigned long	 lines;		/* newlines before this document */
 	unsigned long	 doc_lines;	/* newlines passed in this one */
+	int		 rooted;	/* its root element has begun */
 };
 
 /* Where an element is: the contexts of the table below. */
@@ -140,6 +142,7 @@ struct parser {
 	struct sink		*sink;
 	struct src		*src;
 	enum ctx		*stack;		/* context at each depth */
+	xmlNodePtr		*open;		/* open element at each depth */
 	const struct elem	*leaf;		/* the leaf being read */
 	struct val		*leaf_val;	/* where its text goes */
 	struct val		*leaf_lang;
@@ -254,9 +257,7 @@ src_read(void *ctx, char *dst, int want)
 		s->off += skip;
 		if (st == XS_ERROR) {
 			s->refused = s->xs.error;
-			s->refused_line = s->lines + s->xs.skipped_lines +
-			    s->doc_lines + count_lines(s->buf + s->off, take) +
-			    1;
+			s->refused_line = count_lines(s->buf + s->off, take);
 			return -1;
 		}
 		if (st == XS_END || st == XS_EMPTY || (take == 0 && last))
@@ -265,7 +266,15 @@ src_read(void *ctx, char *dst, int want)
 			s->doc_cut = 1;
 		if (take > 0) {
 			memcpy(dst, s->buf + s->off, take);
-			s->doc_lines += count_lines(s->buf + s->off, take);
+			/*
+			 * Past the prolog the parser counts lines for us
+			 * (doc_end()); only the gate refuses before it.
+			 */
+			if (!s->rooted) {
+				s->doc_lines += count_lines(s->buf + s->off,
+				    take);
+				s->rooted = s->xs.depth > 0 || s->xs.after;
+			}
 			s->off += take;
 			return (int)take;
 		}
@@ -285,7 +294,7 @@ src_next(struct src *s)
 	s->lines += s->doc_lines + s->xs.skipped_lines;
 	s->doc_lines = 0;
 	xs_init(&s->xs);
-	s->doc_done = s->doc_cut = 0;
+	s->doc_done = s->doc_cut = s->rooted = 0;
 	for (;;) {
 		s->off += xs_space(s->buf + s->off, s->len - s->off, &s->lines);
 		/* two bytes, for src_encoding() */
@@ -669,7 +678,7 @@ element_end(struct parser *p, enum ctx c)
 }
 
 static void
-element_begin(struct parser *p, int depth)
+element_begin(struct parser *p, int depth, xmlNodePtr node)
 {
 	const struct elem	*e = NULL;
 	const char		*name;
@@ -735,6 +744,8 @@ element_begin(struct parser *p, int depth)
 	p->stack[depth] = c;
 	if (xmlTextReaderIsEmptyElement(p->r))
 		element_end(p, c);
+	else
+		p->open[depth] = node;
 }
 
 /* Read one document; the reasons for a refusal end up in p->why. */
@@ -743,14 +754,15 @@ parse_doc(struct parser *p)
 {
 	xmlNodePtr	 node;
 	size_t		 i;
-	int		 rc, type, depth;
+	int		 rc, type, depth, line;
 	const char	*v;
 
 	p->why[0] = p->xmlerr[0] = p->root[0] = '\0';
 	p->xmlerr_line = 0;
+	memset(p->open, 0, (size_t)p->lim->xml_depth * sizeof(*p->open));
 	p->r = xmlReaderForIO(src_read, NULL, p->src, NULL,
-	    src_encoding(p->src), XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+	    src_encoding(p->src), XML_PARSE_NONET | XML_PARSE_NOCDATA |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
 	if (p->r == NULL) {
 		refuse(p, "can't start the XML parser");
 		return;
@@ -762,24 +774,33 @@ parse_doc(struct parser *p)
 	while (p->why[0] == '\0' && !p->stop &&
 	    (rc = xmlTextReaderRead(p->r)) == 1) {
 		/*
-		 * Text nodes are most of what we see, and all their reader
-		 * types are handled alike: telling white space from text
-		 * (what xmlTextReaderNodeType() does for them) is skipped.
+		 * Text and elements are nearly all we see, and the node
+		 * tells them apart cheaper than xmlTextReaderNodeType():
+		 * all text is handled alike, and an element is at its end
+		 * when it is the one still open at its depth (its node
+		 * lives until then, so no other can have its address).
 		 */
 		node = xmlTextReaderCurrentNode(p->r);
+		depth = xmlTextReaderDepth(p->r);
 		if (node != NULL && (node->type == XML_TEXT_NODE ||
 		    node->type == XML_CDATA_SECTION_NODE))
 			type = XML_READER_TYPE_TEXT;
+		else if (node != NULL && node->type == XML_ELEMENT_NODE &&
+		    depth >= 0 && depth < p->lim->xml_depth)
+			type = p->open[depth] == node ?
+			    XML_READER_TYPE_END_ELEMENT :
+			    XML_READER_TYPE_ELEMENT;
 		else
 			type = xmlTextReaderNodeType(p->r);
-		depth = xmlTextReaderDepth(p->r);
 		switch (type) {
 		case XML_READER_TYPE_ELEMENT:
-			element_begin(p, depth);
+			element_begin(p, depth, node);
 			break;
 		case XML_READER_TYPE_END_ELEMENT:
-			if (depth < p->lim->xml_depth)
+			if (depth < p->lim->xml_depth) {
+				p->open[depth] = NULL;
 				element_end(p, p->stack[depth]);
+			}
 			break;
 		case XML_READER_TYPE_TEXT:
 		case XML_READER_TYPE_CDATA:
@@ -800,10 +821,16 @@ parse_doc(struct parser *p)
 			break;
 		}
 	}
+	/* the parser's line: exact at the end, close to it on an error */
+	line = xmlTextReaderGetParserLineNumber(p->r);
+	if (line > 0 && (unsigned long)line - 1 > p->src->doc_lines)
+		p->src->doc_lines = (unsigned long)line - 1;
 	if (p->why[0] == '\0' && !p->stop && rc == -1) {
 		if (p->src->read_errno == 0 && p->src->refused != NULL)
 			(void)snprintf(p->why, sizeof(p->why), "line %lu: %s",
-			    p->src->refused_line, p->src->refused);
+			    p->src->lines + p->src->xs.skipped_lines +
+			    p->src->doc_lines + p->src->refused_line + 1,
+			    p->src->refused);
 		else if (p->src->read_errno == 0)
 			(void)snprintf(p->why, sizeof(p->why), "line %lu: %s%s",
 			    p->src->lines + p->src->xs.skipped_lines +
@@ -820,10 +847,13 @@ static void
 skip_doc(struct src *s)
 {
 	char	scratch[4096];
+	int	n;
 
 	while (!s->doc_done && s->refused == NULL &&
-	    src_read(s, scratch, sizeof(scratch)) > 0)
-		;
+	    (n = src_read(s, scratch, sizeof(scratch))) > 0)
+		if (s->rooted)	/* else src_read() counted them */
+			s->doc_lines += count_lines((unsigned char *)scratch,
+			    (size_t)n);
 }
 
 enum parse_result
@@ -842,7 +872,8 @@ parse_input(int fd, const char *name, const struct limits *lim,
 	p.sink = sink;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (p.stack = calloc((size_t)lim->xml_depth, sizeof(*p.stack))) ==
-	    NULL || (p.text = malloc((size_t)lim->xml_text)) == NULL) {
+	    NULL || (p.open = calloc((size_t)lim->xml_depth,
+	    sizeof(*p.open))) == NULL || (p.text = malloc((size_t)lim->xml_text)) == NULL) {
 		res = PARSE_READ;
 		goto out;
 	}
@@ -912,6 +943,7 @@ out:
 	free(p.rec.reason);
 	free(p.text);
 	free(p.stack);
+	free(p.open);
 	free(s);
 	return res;
 }
