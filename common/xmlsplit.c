@@ -6,6 +6,7 @@
  * a tight loop, and step() sees only the few bytes that matter; that
  * keeps the cost per byte well below the parser's.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "xmlsplit.h"
@@ -189,6 +190,34 @@ skip_run(const struct xmlsplit *xs, const unsigned char *p, size_t len)
 	return q == NULL ? len : (size_t)(q - p);
 }
 
+/* Does the word hold a byte equal to the one repeated in `b`? */
+#define HAS(x, b)	((((x) ^ (b)) - ONES) & ~((x) ^ (b)) & HIGHS)
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+
+/*
+ * The first of bytes a, b, c in p[i..len), or len.  Eight bytes at a
+ * time: the runs between the bytes that matter are short, too short for
+ * memchr(3) to pay for its call, and long enough for a byte loop to
+ * cost more than the parser.
+ */
+static inline size_t
+find(const unsigned char *p, size_t i, size_t len, unsigned char a,
+    unsigned char b, unsigned char c)
+{
+	uint64_t	w, wa = ONES * a, wb = ONES * b, wc = ONES * c;
+
+	for (; len - i >= 8; i += 8) {
+		memcpy(&w, p + i, 8);
+		if ((HAS(w, wa) | HAS(w, wb) | HAS(w, wc)) != 0)
+			break;
+	}
+	for (; i < len; i++)
+		if (p[i] == a || p[i] == b || p[i] == c)
+			break;
+	return i;
+}
+
 /*
  * The common path through 8-bit text: text, then start or end tags
  * without quotes, which is nearly all of a report.  Called in S_TEXT,
@@ -200,35 +229,19 @@ skip_run(const struct xmlsplit *xs, const unsigned char *p, size_t len)
 static int
 tags_run(struct xmlsplit *xs, const unsigned char *p, size_t len, size_t *ip)
 {
-	const unsigned char	*q;
-	size_t			 i = *ip, j, k;
-	int			 rc = 0;
+	size_t	i = *ip, j, k;
+	int	rc = 0;
 
 	while (i < len) {
-		/* text between tags is mostly short: memchr() is for long */
-		for (k = i + 16 < len ? i + 16 : len; i < k && p[i] != '<'; i++)
-			;
-		if (i == k && i < len) {
-			if ((q = memchr(p + i, '<', len - i)) == NULL) {
-				i = len;
-				break;
-			}
-			i = (size_t)(q - p);
-		}
-		if (i == len)
+		if ((i = find(p, i, len, '<', '<', '<')) == len)
 			break;
 		j = i + 1;
 		if (j == len || p[j] == '?' || p[j] == '!')
 			break;
-		k = j + 1;
-		if (p[j] == '/') {
-			while (k < len && p[k] != '>')
-				k++;
-		} else {
-			while (k < len && p[k] != '>' && p[k] != '"' &&
-			    p[k] != '\'')
-				k++;
-		}
+		if (p[j] == '/')
+			k = find(p, j + 1, len, '>', '>', '>');
+		else
+			k = find(p, j + 1, len, '>', '"', '\'');
 		if (k == len || p[k] != '>')
 			break;
 		i = k + 1;

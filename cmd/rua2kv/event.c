@@ -8,14 +8,16 @@
  * empty ones are "".  Both formats escape the same way: backslash before
  * '"' and '\', control characters as \n, \t, ... or \u00XX.
  *
- * event_id: the first 128 bits of SHA-256 over org_name, report_id,
- * policy domain, begin, end and the record's index, each length-prefixed
- * (absent and empty differ), so a replayed report gives the same ids.
+ * event_id: 96 bits of SHA-256 over org_name, report_id, policy domain,
+ * begin and end, each length-prefixed (absent and empty differ), then the
+ * record's index, so a replayed report gives the same ids.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "event.h"
 #include "num.h"
+#include "sha256.h"
 
 static const char *const schema_names[] = { "rfc7489", "rfc9990", "unknown" };
 
@@ -448,33 +450,42 @@ hash_val(struct sha256 *s, const struct pool *p, struct val v)
 		sha256_update(s, val_ptr(p, v), (size_t)v.len);
 }
 
+/*
+ * The event's identifier: 24 hexadecimal digits from the SHA-256 hash of
+ * the report's identity (computed once per report), then the record's
+ * position as at least 8 more.  The same report converted again gives
+ * the same identifiers; the prefix tells which events are one report's.
+ */
 static void
 event_id(struct event_ctx *e, const struct header *h, unsigned long index,
-    char out[33])
+    char out[EVENT_ID_MAX + 1])
 {
 	static const char	 hex[] = "0123456789abcdef";
 	struct sha256		 s;
 	unsigned char		 md[32];
-	char			 num[NUM_ULONG_MAX];
-	int			 i;
+	uint64_t		 x = index;
+	int			 i, n;
 
 	if (!e->have_base) {
-		sha256_init(&e->idbase);
-		hash_val(&e->idbase, &h->pool, h->f[H_ORG_NAME]);
-		hash_val(&e->idbase, &h->pool, h->f[H_REPORT_ID]);
-		hash_val(&e->idbase, &h->pool, h->f[H_DOMAIN]);
-		hash_val(&e->idbase, &h->pool, h->f[H_BEGIN]);
-		hash_val(&e->idbase, &h->pool, h->f[H_END]);
+		sha256_init(&s);
+		hash_val(&s, &h->pool, h->f[H_ORG_NAME]);
+		hash_val(&s, &h->pool, h->f[H_REPORT_ID]);
+		hash_val(&s, &h->pool, h->f[H_DOMAIN]);
+		hash_val(&s, &h->pool, h->f[H_BEGIN]);
+		hash_val(&s, &h->pool, h->f[H_END]);
+		sha256_final(&s, md);
+		for (i = 0; i < 12; i++) {
+			e->idbase[2 * i] = hex[md[i] >> 4];
+			e->idbase[2 * i + 1] = hex[md[i] & 0xf];
+		}
 		e->have_base = 1;
 	}
-	s = e->idbase;
-	sha256_update(&s, num, num_format(num, index));
-	sha256_final(&s, md);
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[32] = '\0';
+	memcpy(out, e->idbase, 24);
+	for (n = 8; n < 16 && x >> (4 * n) != 0; n++)
+		;
+	for (i = 0; i < n; i++)
+		out[24 + i] = hex[(x >> (4 * (n - 1 - i))) & 0xf];
+	out[24 + n] = '\0';
 }
 
 void
@@ -534,7 +545,7 @@ event_write(struct event_ctx *e, struct wbuf *w, const struct header *h,
 	const char	*schema = schema_names[h->schema];
 	const char	*ns = "";
 	size_t		 nslen = 0;
-	char		 id[33];
+	char		 id[EVENT_ID_MAX + 1];
 	struct jobj	 fb = { w, 0 };
 	struct kv	 k = { w, 0 };
 

@@ -7,16 +7,18 @@
 #define RUA2KV_EVENT_H
 
 #include "report.h"
-#include "sha256.h"
 #include "wbuf.h"
 
 enum event_format { FORMAT_JSON, FORMAT_KV };
+
+/* event_id: 24 hexadecimal digits for the report, 8 to 16 for the record */
+#define EVENT_ID_MAX	40
 
 struct event_ctx {
 	enum event_format	 format;
 	const char		*file_name;	/* NULL: left out (stdin) */
 	int			 have_base;
-	struct sha256		 idbase;	/* the report's part of ids */
+	char			 idbase[24];	/* the report's part of ids */
 	int			 have_head;
 	unsigned long		 head_gen;	/* header->gen head is for */
 	int			 head_n;	/* members written in head */

@@ -23,7 +23,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "log.h"
 #include "parse.h"
 #include "report.h"

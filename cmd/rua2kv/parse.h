@@ -7,7 +7,7 @@
 #ifndef RUA2KV_PARSE_H
 #define RUA2KV_PARSE_H
 
-#include "limits.h"
+#include "limit.h"
 #include "report.h"
 
 struct sink {

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "event.h"
-#include "limits.h"
+#include "limit.h"
 #include "log.h"
 #include "parse.h"
 #include "privdrop.h"

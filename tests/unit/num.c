@@ -1,7 +1,9 @@
 /* num_parse() and limits_set(): every rejection path. */
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "num.h"
 #include "tap.h"
 
@@ -11,6 +13,8 @@ main(void)
 	struct limits	 l;
 	const char	*why = NULL;
 	long long	 v = 0;
+	char		 buf[NUM_ULONG_MAX], want[32];
+	size_t		 n;
 
 	ok(num_parse("42", 0, 100, &v, &why) == 0 && v == 42, "42 in 0..100");
 	ok(num_parse("100", 0, 100, &v, &why) == 0 && v == 100, "max itself");
@@ -23,6 +27,15 @@ main(void)
 	    strcmp(why, "not a number") == 0, "trailing junk refused");
 	ok(num_parse("99999999999999999999", 0, 100, &v, &why) == -1,
 	    "overflow refused");
+
+	n = num_format(buf, 0);
+	ok(n == 1 && memcmp(buf, "0", 1) == 0, "0 formatted");
+	n = num_format(buf, 1234567890UL);
+	ok(n == 10 && memcmp(buf, "1234567890", 10) == 0, "10 digits formatted");
+	n = num_format(buf, ULONG_MAX);
+	(void)snprintf(want, sizeof(want), "%lu", ULONG_MAX);
+	ok(n == strlen(want) && n <= NUM_ULONG_MAX &&
+	    memcmp(buf, want, n) == 0, "ULONG_MAX formatted");
 
 	limits_default(&l);
 	ok(l.xml_depth == 32 && l.xml_text == 65536, "defaults of DESIGN.md");

@@ -4,8 +4,8 @@
  * with -L name=value; limits_set() knows the names.  The man pages list
  * the same names and defaults: change both together.
  */
-#ifndef DP_LIMITS_H
-#define DP_LIMITS_H
+#ifndef DP_LIMIT_H
+#define DP_LIMIT_H
 
 #include <stddef.h>
 

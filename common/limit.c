@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "limits.h"
+#include "limit.h"
 #include "num.h"
 
 static const struct {
