@@ -2,7 +2,7 @@
 # Hostile and broken input: every case gives events or one clear line
 # naming the file and the reason, and the right exit status.
 . "$(dirname "$0")/../lib.sh"
-plan 62
+plan 63
 cd "$T" || exit 1
 
 # A report around the given records; $1 is the org_name text.
@@ -81,9 +81,16 @@ is "3 dkim results under record_items=3: one event" "$rc/$(echo "$out" | wc -l)"
 run rua2kv -L record_items=2 items.xml
 like "3 dkim results under record_items=2: refused" "$err" \
     'items.xml: line 1: more than 2 <dkim> entries (record_items limit)'
-report a "<record><row><source_ip>192.0.2.1</source_ip><count>1</count></row><identifiers><header_from>$(big 2000)</header_from></identifiers></record>" >rbytes.xml
-run rua2kv -L record_bytes=1024 rbytes.xml
-like "record over record_bytes: refused" "$err" \
+# source_ip (9 bytes) + count (1) + header_from: 1024 bytes, then 1025
+rb() {
+	report a "<record><row><source_ip>192.0.2.1</source_ip><count>1</count></row><identifiers><header_from>$(big "$1")</header_from></identifiers></record>"
+}
+rb 1014 >rbytes1024.xml
+rb 1015 >rbytes1025.xml
+run rua2kv -L record_bytes=1024 rbytes1024.xml
+is "record of 1024 bytes under record_bytes=1024: accepted" "$rc" 0
+run rua2kv -L record_bytes=1024 rbytes1025.xml
+like "record of 1025 bytes under record_bytes=1024: refused" "$err" \
     'values of one record over 1024 bytes (record_bytes limit)'
 
 # -- encodings

@@ -1,0 +1,117 @@
+/*
+ * The sandbox from the kernel's side: in a child, enter it, use what it
+ * allows, then make one forbidden call, which must kill the child with
+ * SIGSYS (DESIGN.md section 4: one test proves a forbidden call kills).
+ * Library probes that open files fail with EACCES instead.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "tap.h"
+
+enum probe { P_SOCKET, P_OPEN, P_SPOOL, P_EXEC };
+
+/* In the child: what it reports through `fd` before the forbidden call. */
+static void
+child(enum probe what, int fd, int dirfd)
+{
+	int	s;
+
+	if (sandbox_enter(what == P_SPOOL ? SANDBOX_SPOOL : SANDBOX_STDIO,
+	    "/") == -1)
+		_exit(2);
+	switch (what) {
+	case P_SOCKET:
+		(void)write(fd, "in", 2);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		_exit(s == -1 ? 3 : 4);		/* not reached */
+	case P_OPEN:
+		s = open("/etc/passwd", O_RDONLY);
+		_exit(s == -1 && errno == EACCES ? 0 : 5);
+	case P_SPOOL:
+		s = openat(dirfd, "item", O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (s == -1 || write(s, "x", 1) != 1 || close(s) == -1 ||
+		    renameat(dirfd, "item", dirfd, "done") == -1)
+			_exit(6);
+		(void)write(fd, "in", 2);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		_exit(7);
+	case P_EXEC:
+		(void)write(fd, "in", 2);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(8);
+	}
+	_exit(9);
+}
+
+/* Run the probe; *said is what the child wrote before it ended. */
+static int
+run(enum probe what, int dirfd, char *said, size_t len)
+{
+	pid_t	pid;
+	int	p[2], status;
+	ssize_t	n;
+
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		(void)close(p[0]);
+		child(what, p[1], dirfd);
+	}
+	(void)close(p[1]);
+	n = read(p[0], said, len - 1);
+	said[n > 0 ? n : 0] = '\0';
+	(void)close(p[0]);
+	if (waitpid(pid, &status, 0) == -1)
+		return -1;
+	return status;
+}
+
+int
+main(void)
+{
+	char	said[8], dir[] = "/tmp/dmarcpipe-sandbox.XXXXXX";
+	int	st, dirfd;
+	struct stat sb;
+
+	if (strcmp(sandbox_name(), "seccomp") != 0) {
+		/* pledge(2) answers with SIGABRT, and "none" not at all */
+		printf("1..0 # SKIP the %s sandbox\n", sandbox_name());
+		return 0;
+	}
+	st = run(P_SOCKET, -1, said, sizeof(said));
+	ok(strcmp(said, "in") == 0, "stdio: writing to an open descriptor works");
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "stdio: socket() kills with SIGSYS");
+	st = run(P_OPEN, -1, said, sizeof(said));
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "stdio: open() of a path fails with EACCES, no kill");
+	st = run(P_EXEC, -1, said, sizeof(said));
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "stdio: execve() kills with SIGSYS");
+
+	if (mkdtemp(dir) == NULL || (dirfd = open(dir, O_RDONLY |
+	    O_DIRECTORY)) == -1) {
+		ok(0, "spool: scratch directory %s", dir);
+		return tap_done();
+	}
+	st = run(P_SPOOL, dirfd, said, sizeof(said));
+	ok(strcmp(said, "in") == 0 &&
+	    fstatat(dirfd, "done", &sb, 0) == 0 && sb.st_size == 1,
+	    "spool: create, write and rename below the spool work");
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+	    "spool: socket() kills with SIGSYS");
+	(void)unlinkat(dirfd, "done", 0);
+	(void)close(dirfd);
+	(void)rmdir(dir);
+	return tap_done();
+}
