@@ -18,6 +18,15 @@ static const struct {
 	{ "record_bytes", offsetof(struct limits, record_bytes), 1024,
 	    1024 * MIB },
 	{ "record_items", offsetof(struct limits, record_items), 1, 1000000 },
+	{ "message_bytes", offsetof(struct limits, message_bytes), 1024,
+	    1024 * MIB },
+	{ "mime_depth", offsetof(struct limits, mime_depth), 1, 100 },
+	{ "mime_parts", offsetof(struct limits, mime_parts), 1, 100000 },
+	{ "report_bytes", offsetof(struct limits, report_bytes), 1024,
+	    64 * 1024 * MIB },
+	{ "ratio", offsetof(struct limits, ratio), 1, 1000000 },
+	{ "nesting", offsetof(struct limits, nesting), 1, 8 },
+	{ "entries", offsetof(struct limits, entries), 1, 100000 },
 };
 
 void
@@ -27,6 +36,13 @@ limits_default(struct limits *l)
 	l->xml_text = LIMIT_XML_TEXT;
 	l->record_bytes = LIMIT_RECORD_BYTES;
 	l->record_items = LIMIT_RECORD_ITEMS;
+	l->message_bytes = LIMIT_MESSAGE_BYTES;
+	l->mime_depth = LIMIT_MIME_DEPTH;
+	l->mime_parts = LIMIT_MIME_PARTS;
+	l->report_bytes = LIMIT_REPORT_BYTES;
+	l->ratio = LIMIT_RATIO;
+	l->nesting = LIMIT_NESTING;
+	l->entries = LIMIT_ENTRIES;
 }
 
 int

@@ -17,12 +17,26 @@ struct limits {
 	long long	xml_text;	/* bytes of text in one element */
 	long long	record_bytes;	/* bytes of values kept for one record */
 	long long	record_items;	/* dkim/spf/reason/error entries */
+	long long	message_bytes;	/* one mail or dropped file, as read */
+	long long	mime_depth;	/* multiparts and message/rfc822 nested */
+	long long	mime_parts;	/* parts in one message */
+	long long	report_bytes;	/* decompressed, per input, counted */
+	long long	ratio;		/* decompressed bytes per compressed */
+	long long	nesting;	/* compression layers (gzip in gzip) */
+	long long	entries;	/* members of one zip */
 };
 
 #define LIMIT_XML_DEPTH		32
 #define LIMIT_XML_TEXT		(64 * KIB)
 #define LIMIT_RECORD_BYTES	(1 * MIB)
 #define LIMIT_RECORD_ITEMS	1000
+#define LIMIT_MESSAGE_BYTES	(50 * MIB)
+#define LIMIT_MIME_DEPTH	8
+#define LIMIT_MIME_PARTS	256
+#define LIMIT_REPORT_BYTES	(100 * MIB)
+#define LIMIT_RATIO		1000
+#define LIMIT_NESTING		2
+#define LIMIT_ENTRIES		64
 
 void	limits_default(struct limits *);
 

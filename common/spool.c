@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -246,6 +247,49 @@ spool_recover(struct stage *st, unsigned long *moved)
 	if (rc == 0 && *moved > 0 && fsync(st->new) == -1)
 		rc = -1;
 	if (rc == 0 && flock(st->dir, LOCK_SH) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+spool_adopt(struct stage *st, time_t quiet, unsigned long *moved)
+{
+	struct stat	 sb;
+	char		**names, uniq[SPOOL_NAME_MAX + 1];
+	size_t		 n, i;
+	time_t		 now = time(NULL), last;
+	int		 rc = 0, len;
+
+	*moved = 0;
+	if (list_dir(st->dir, 1024, &names, &n) == -1)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (fstatat(st->dir, names[i], &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (errno != ENOENT)	/* gone: someone else's */
+				rc = -1;
+			continue;
+		}
+		last = sb.st_mtime > sb.st_ctime ? sb.st_mtime : sb.st_ctime;
+		if (!S_ISREG(sb.st_mode) || now - last < quiet)
+			continue;
+		/* unique, with the original after a ',', room for "-k" */
+		if (spool_uniqname(uniq, sizeof(uniq)) == -1) {
+			rc = -1;
+			break;
+		}
+		len = (int)strlen(uniq);
+		(void)snprintf(uniq + len, sizeof(uniq) - (size_t)len, ",%.*s",
+		    SPOOL_NAME_MAX - 16 - len > 0 ? SPOOL_NAME_MAX - 16 - len :
+		    0, names[i]);
+		if (renameat(st->dir, names[i], st->new, uniq) == -1) {
+			if (errno != ENOENT)
+				rc = -1;
+			continue;
+		}
+		(*moved)++;
+	}
+	spool_names_free(names, n);
+	if (rc == 0 && *moved > 0 && fsync(st->new) == -1)
 		rc = -1;
 	return rc;
 }

@@ -17,6 +17,8 @@
 #ifndef DP_SPOOL_H
 #define DP_SPOOL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 #define SPOOL_NAME_MAX	255
@@ -70,6 +72,15 @@ void	spool_names_free(char **, size_t);
  * crashed run left).  *n counts.  The lock lasts until spool_close().
  */
 int	spool_recover(struct stage *, unsigned long *n);
+
+/*
+ * Files dropped loose into the stage's own directory, by a person or a
+ * script that can't do tmp/ and new/: each regular file unchanged for
+ * `quiet` seconds (so not still being written) moves into new/ under a
+ * unique name, "<unique>,<original>".  *n counts.  Uses uname(2): call
+ * it before the sandbox.
+ */
+int	spool_adopt(struct stage *, time_t quiet, unsigned long *n);
 
 /*
  * Claim new/NAME by renaming it to cur/NAME and open it read-only.

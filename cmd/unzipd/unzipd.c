@@ -1,0 +1,553 @@
+/*
+ * unzipd: DMARC report mails, zips, gzips and XML files to one XML
+ * report per file.
+ *
+ * Spool mode (-d) takes whole messages from SPOOL/mail/new and files
+ * dropped into SPOOL/drop (loose, after a quiet period, or through
+ * drop/tmp and drop/new), and publishes every report it finds into
+ * SPOOL/xml/new as "<input>-<k>"; an input it refuses goes to its
+ * stage's fail/ with the reason.  Filter mode (-x) writes the reports
+ * of the named files, or of stdin, to stdout.  Either way no network,
+ * no exec: a sandbox after start.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "limit.h"
+#include "log.h"
+#include "num.h"
+#include "privdrop.h"
+#include "sandbox.h"
+#include "spool.h"
+#include "unpack.h"
+#include "wbuf.h"
+
+#define WHY_MAX	600
+
+static struct limits	lim;
+static struct wbuf	out;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: unzipd -d spool [-l level] [-L limit=value] [-q seconds] "
+	    "[-u user]\n"
+	    "       unzipd -x [-l level] [-L limit=value] [-u user] "
+	    "[file ...]\n");
+	exit(EX_USAGE);
+}
+
+static int
+worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The whole input, up to message_bytes.  Returns 0, 1 when it is larger
+ * (refused), or -1 on a read error (errno).
+ */
+static int
+read_all(int fd, unsigned char **bufp, size_t *lenp)
+{
+	unsigned char	*buf = NULL, *nb;
+	size_t		 len = 0, cap = 0, max = (size_t)lim.message_bytes;
+	ssize_t		 n;
+
+	*bufp = NULL;
+	*lenp = 0;
+	for (;;) {
+		if (len == cap) {
+			if (cap > max) {
+				free(buf);
+				return 1;
+			}
+			cap = cap ? cap * 2 : 64 * 1024;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return 1;
+		}
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/* ------------------------------------------------------------ filter */
+
+/*
+ * A report goes to stdout only once it is whole, so that a refused one
+ * leaves nothing half-written for the next program to trip over; past
+ * PENDING_MAX bytes it streams (memory stays bounded), and a refusal
+ * after that is said.
+ */
+#define PENDING_MAX	(1024 * 1024)
+
+static struct {
+	unsigned char	*buf;
+	size_t		 len;
+	int		 streaming;
+	const char	*input;
+} pend;
+
+static int
+stdout_begin(void *arg, unsigned long k)
+{
+	(void)arg, (void)k;
+	pend.len = 0;
+	pend.streaming = 0;
+	return 0;
+}
+
+static int
+stdout_write(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	if (!pend.streaming && n <= PENDING_MAX - pend.len) {
+		memcpy(pend.buf + pend.len, p, n);
+		pend.len += n;
+		return 0;
+	}
+	if (!pend.streaming) {
+		wbuf_put(&out, pend.buf, pend.len);
+		pend.streaming = 1;
+	}
+	wbuf_put(&out, p, n);
+	return out.err != 0 ? -1 : 0;
+}
+
+static int
+stdout_end(void *arg, unsigned long k)
+{
+	(void)arg, (void)k;
+	if (!pend.streaming)
+		wbuf_put(&out, pend.buf, pend.len);
+	pend.len = 0;
+	return out.err != 0 ? -1 : 0;
+}
+
+static void
+stdout_abort(void *arg, unsigned long k)
+{
+	(void)arg;
+	if (pend.streaming)
+		log_warnx("%s: report %lu was partly written to stdout",
+		    pend.input, k);
+	pend.len = 0;
+	pend.streaming = 0;
+}
+
+static int
+filter_one(int fd, const char *name)
+{
+	static const struct report_out o = { NULL, stdout_begin,
+	    stdout_write, stdout_end, stdout_abort };
+	unsigned char	*buf;
+	size_t		 len;
+	unsigned long	 reports;
+	char		 why[WHY_MAX];
+	int		 r;
+
+	pend.input = name;
+	if ((r = read_all(fd, &buf, &len)) == -1) {
+		log_errorx("%s: read: %s", name, strerror(errno));
+		return EX_IOERR;
+	}
+	if (r == 1) {
+		log_errorx("%s: larger than %lld bytes (message_bytes limit)",
+		    name, lim.message_bytes);
+		return EX_DATAERR;
+	}
+	switch (unpack(buf, len, &lim, &o, &reports, why, sizeof(why))) {
+	case UNPACK_OK:
+		log_debug("%s: %lu report(s)", name, reports);
+		r = 0;
+		break;
+	case UNPACK_BAD:
+		log_errorx("%s: %s", name, why);
+		r = EX_DATAERR;
+		break;
+	case UNPACK_FAULT:
+		r = EX_IOERR;	/* stdout: main() says so */
+		break;
+	}
+	free(buf);
+	return r;
+}
+
+static int
+filter_main(int argc, char *argv[], const struct privdrop *pd)
+{
+	static char	 stdin_name[] = "stdin";
+	static char	*stdin_argv[] = { stdin_name, NULL };
+	struct rlimit	 rl;
+	const char	*why;
+	int		*fds, i, rc = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)argc + 16 > rl.rlim_cur) {
+		log_errorx("%d files are more than one run can open (%llu): "
+		    "pass them in smaller groups (xargs)", argc,
+		    (unsigned long long)rl.rlim_cur);
+		return EX_USAGE;
+	}
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_argv;
+	}
+	if ((fds = calloc((size_t)argc, sizeof(*fds))) == NULL ||
+	    (pend.buf = malloc(PENDING_MAX)) == NULL) {
+		log_errorx("out of memory");
+		return EX_OSERR;
+	}
+	/* everything is opened before the sandbox that forbids open */
+	for (i = 0; i < argc; i++) {
+		fds[i] = argv == stdin_argv || strcmp(argv[i], "-") == 0 ?
+		    STDIN_FILENO : open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] == -1) {
+			log_errorx("%s: %s", argv[i], strerror(errno));
+			rc = worse(rc, EX_NOINPUT);
+		}
+	}
+	unpack_setup();
+	if (privdrop_apply(pd, NULL, &why) == -1) {
+		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
+		exit(EX_NOPERM);
+	}
+	if (sandbox_enter(SANDBOX_STDIO, NULL) == -1) {
+		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
+		    strerror(errno));
+		exit(EX_OSERR);
+	}
+	for (i = 0; i < argc && out.err == 0; i++) {
+		if (fds[i] == -1)
+			continue;
+		rc = worse(rc, filter_one(fds[i], argv[i]));
+		if (fds[i] != STDIN_FILENO)
+			(void)close(fds[i]);
+	}
+	free(fds);
+	free(pend.buf);
+	if (wbuf_flush(&out) == -1) {
+		log_errorx("stdout: %s", strerror(errno));
+		rc = worse(rc, EX_IOERR);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ spool */
+
+struct spoolrun {
+	struct stage		 xml;
+	const char		*input;
+	struct spool_item	 item;
+	struct wbuf		 w;
+	int			 open;
+	int			 tempfail;	/* errno of a temporary fault */
+};
+
+static void
+spool_fault(struct spoolrun *sr, const char *what)
+{
+	if (sr->tempfail == 0)
+		sr->tempfail = errno ? errno : EIO;
+	log_errorx("%s: %s: %s", sr->input, what, strerror(sr->tempfail));
+}
+
+static int
+item_begin(void *arg, unsigned long k)
+{
+	struct spoolrun	*sr = arg;
+	char		 name[SPOOL_NAME_MAX + 1];
+
+	if (spool_derived(name, sizeof(name), sr->input, k) == -1 ||
+	    spool_create(&sr->xml, name, &sr->item) == -1)
+		return -1;
+	wbuf_init(&sr->w, sr->item.fd);
+	sr->open = 1;
+	return 0;
+}
+
+static int
+item_write(void *arg, const void *p, size_t n)
+{
+	struct spoolrun	*sr = arg;
+
+	wbuf_put(&sr->w, p, n);
+	if (sr->w.err != 0) {
+		errno = sr->w.err;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+item_end(void *arg, unsigned long k)
+{
+	struct spoolrun	*sr = arg;
+	int		 rc;
+
+	(void)k;
+	sr->open = 0;
+	if (wbuf_flush(&sr->w) == -1) {
+		spool_abort(&sr->item);
+		return -1;
+	}
+	if ((rc = spool_publish(&sr->item)) == -1)
+		return -1;
+	if (rc == 1)
+		log_info("%s: xml/new/%s already there: not replaced",
+		    sr->input, sr->item.name);
+	return 0;
+}
+
+static void
+item_abort(void *arg, unsigned long k)
+{
+	struct spoolrun	*sr = arg;
+
+	(void)k;
+	if (sr->open)
+		spool_abort(&sr->item);
+	sr->open = 0;
+}
+
+/* One claimed input of stage `st`.  -1 on a temporary fault. */
+static int
+spool_one(struct spoolrun *sr, struct stage *st, const char *name, int fd)
+{
+	const struct report_out	o = { sr, item_begin, item_write, item_end,
+	    item_abort };
+	unsigned char		*buf;
+	size_t			 len;
+	unsigned long		 reports = 0;
+	char			 why[WHY_MAX];
+	int			 r;
+
+	sr->input = name;
+	sr->open = 0;
+	r = read_all(fd, &buf, &len);
+	(void)close(fd);
+	if (r == -1) {
+		spool_fault(sr, "read");
+		goto retry;
+	}
+	if (r == 1)
+		(void)snprintf(why, sizeof(why), "larger than %lld bytes "
+		    "(message_bytes limit)", lim.message_bytes);
+	else {
+		switch (unpack(buf, len, &lim, &o, &reports, why,
+		    sizeof(why))) {
+		case UNPACK_OK:
+			free(buf);
+			log_info("%s: %lu report(s) to xml/new", name, reports);
+			if (spool_done(st, name) == -1) {
+				spool_fault(sr, "cur");
+				return -1;
+			}
+			return 0;
+		case UNPACK_BAD:
+			break;
+		case UNPACK_FAULT:
+			free(buf);
+			item_abort(sr, 0);
+			spool_fault(sr, "xml/tmp");
+			goto retry;
+		}
+		free(buf);
+	}
+	if (spool_fail(st, name, why) == -1) {
+		spool_fault(sr, "fail");
+		return -1;
+	}
+	log_warnx("%s: moved to %s/fail: %s", name, st->name, why);
+	return 0;
+retry:
+	if (spool_retry(st, name) == -1)
+		log_errorx("%s: can't put back into %s/new: %s", name,
+		    st->name, strerror(errno));
+	else
+		log_warnx("%s: back in %s/new for a later retry", name,
+		    st->name);
+	return -1;
+}
+
+/* Everything waiting in one stage's new/.  Returns how many were seen. */
+static size_t
+spool_stage(struct spoolrun *sr, struct stage *st)
+{
+	char	**names;
+	size_t	  n, i;
+	int	  fd;
+
+	if (spool_list(st, 1024, &names, &n) == -1) {
+		sr->input = st->name;
+		spool_fault(sr, "new");
+		return 0;
+	}
+	for (i = 0; i < n && sr->tempfail == 0; i++) {
+		if (spool_claim(st, names[i], &fd) == -1) {
+			if (errno != ENOENT) {	/* ENOENT: another worker's */
+				sr->input = names[i];
+				spool_fault(sr, "claim");
+			}
+			continue;
+		}
+		(void)spool_one(sr, st, names[i], fd);
+	}
+	spool_names_free(names, n);
+	return n;
+}
+
+static int
+spool_main(const char *dir, time_t quiet, const struct privdrop *pd)
+{
+	struct spoolrun	 sr;
+	struct stage	 mail, drop;
+	const char	*why;
+	unsigned long	 moved;
+	size_t		 seen;
+	int		 root;
+
+	memset(&sr, 0, sizeof(sr));
+	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_errorx("%s: %s", dir, strerror(errno));
+		return EX_NOINPUT;
+	}
+	unpack_setup();
+	if (privdrop_apply(pd, dir, &why) == -1) {
+		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
+		return EX_NOPERM;
+	}
+	if (spool_open(&mail, root, "mail") == -1 ||
+	    spool_open(&drop, root, "drop") == -1 ||
+	    spool_open(&sr.xml, root, "xml") == -1) {
+		log_errorx("%s: can't open the mail, drop and xml stages: %s",
+		    dir, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (spool_recover(&mail, &moved) == -1) {
+		log_errorx("%s/mail: recovering cur/: %s", dir, strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (moved > 0)
+		log_info("%s/mail: %lu item(s) back from cur/ to new/", dir,
+		    moved);
+	if (spool_recover(&drop, &moved) == -1) {
+		log_errorx("%s/drop: recovering cur/: %s", dir, strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (moved > 0)
+		log_info("%s/drop: %lu item(s) back from cur/ to new/", dir,
+		    moved);
+	if (spool_adopt(&drop, quiet, &moved) == -1) {
+		log_errorx("%s/drop: %s", dir, strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (moved > 0)
+		log_info("%s/drop: %lu dropped file(s) taken", dir, moved);
+	if (sandbox_enter(SANDBOX_SPOOL, pd->active ? "/" : dir) == -1) {
+		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	do {
+		seen = spool_stage(&sr, &mail);
+		if (sr.tempfail == 0)
+			seen += spool_stage(&sr, &drop);
+	} while (seen > 0 && sr.tempfail == 0);
+	return sr.tempfail != 0 ? EX_TEMPFAIL : 0;
+}
+
+/* ------------------------------------------------------------ main */
+
+int
+main(int argc, char *argv[])
+{
+	struct privdrop	 pd;
+	const char	*spool = NULL, *user = NULL, *why;
+	long long	 quiet = 10;
+	int		 ch, xflag = 0;
+
+	log_init("unzipd");
+	limits_default(&lim);
+	wbuf_init(&out, STDOUT_FILENO);
+	while ((ch = getopt(argc, argv, "d:l:L:q:u:x")) != -1) {
+		switch (ch) {
+		case 'd':
+			spool = optarg;
+			break;
+		case 'l':
+			if (log_set_level(optarg, &why) == -1) {
+				log_errorx("-l %s: %s", optarg, why);
+				usage();
+			}
+			break;
+		case 'L':
+			if (limits_set(&lim, optarg, &why) == -1) {
+				log_errorx("-L %s: %s", optarg, why);
+				usage();
+			}
+			break;
+		case 'q':
+			if (num_parse(optarg, 0, 86400, &quiet, &why) == -1) {
+				log_errorx("-q %s: %s", optarg, why);
+				usage();
+			}
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'x':
+			xflag = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((spool != NULL) == xflag || (spool != NULL && argc > 0))
+		usage();
+	if (privdrop_prepare(&pd, user, &why) == -1) {
+		if (user != NULL)
+			log_errorx("-u %s: %s", user, why);
+		else
+			log_errorx("%s", why);
+		return EX_NOPERM;
+	}
+	if (spool != NULL)
+		return spool_main(spool, (time_t)quiet, &pd);
+	return filter_main(argc, argv, &pd);
+}
