@@ -1,35 +1,43 @@
 #!/bin/sh
-# Every example in the EXAMPLES section of man/rua2kv.1 is run here, so
-# the manual can't drift from the program.  Within each .Bd -literal
-# block of that section: "$ command" is run, "> more" continues the
-# command on the next line, and the lines after it are the output it
-# must print (stdout and stderr together, white space at either end of a
-# line ignored).  An output line ending in "..." matches any line that
-# starts with the text before it; a line "..." alone, the last one shown,
-# stands for one or more further lines; no output shown means none may be
-# printed.  "$ echo $?" is not run: the number after it is the exit
-# status the command before must have (otherwise 0).
+# Every example in the EXAMPLES section of each man/*.1 page is run here,
+# so the manuals can't drift from the programs, and every page is linted.
+# Within each .Bd -literal block of that section: "$ command" is run,
+# "> more" continues the command on the next line, and the lines after it
+# are the output it must print (stdout and stderr together, white space
+# at either end of a line ignored).  An output line ending in "..."
+# matches any line that starts with the text before it; a line "..."
+# alone, the last one shown, stands for one or more further lines; no
+# output shown means none may be printed.  "$ echo $?" is not run: the
+# number after it is the exit status the command before must have
+# (otherwise 0).
 #
-# The commands run in order, in one scratch directory holding a copy of
-# samples/, with bin/ first in PATH.  Root can't run rua2kv without -u,
-# so there a wrapper adds $RUN_AS, and the scratch tree is handed to
-# nobody before each command so that the unprivileged rua2kv can work in
-# what the commands made.
+# The commands of a page run in order, in a scratch directory of that
+# page's own holding a copy of samples/, with bin/ first in PATH.  Root
+# can't run our programs without -u, so there a wrapper for each program
+# that has a page adds $RUN_AS, and the scratch tree is handed to nobody
+# before each command so that the unprivileged programs can work in what
+# the commands made.  A command naming one of our programs that is not
+# built is skipped.
 . "$(dirname "$0")/../lib.sh"
 
-MAN=$TOP/man/rua2kv.1
-EX=$T/ex
-W=$T/work
-mkdir "$EX" "$W" "$T/bin"
-
-if [ ! -f "$MAN" ] || [ ! -x "$BIN/rua2kv" ]; then
-	echo "1..0 # SKIP no $MAN or no $BIN/rua2kv (make all)"
+set -- "$TOP"/man/*.1
+if [ ! -f "$1" ]; then
+	echo "1..0 # SKIP no man/*.1 pages"
 	exit 0
 fi
+mkdir "$T/bin"
 
-# Split the examples into $EX/N.cmd, N.exp (output shown), N.st (status).
-# Only roff's escapes are undone; a literal block holds no other markup.
-awk -v ex="$EX" '
+# Our programs: one per section 1 page.
+progs=
+for man in "$TOP"/man/*.1; do
+	progs="$progs $(basename "$man" .1)"
+done
+
+# split_examples MAN EX: the examples of page MAN into EX/N.cmd, N.exp
+# (output shown), N.st (status), EX/count, EX/bad and EX/stray.  Only
+# roff's escapes are undone; a literal block holds no other markup.
+split_examples() {
+awk -v ex="$2" '
 function special(nm) {
 	if (nm == "aq") return "\047"
 	if (nm == "dq") return "\""
@@ -117,16 +125,19 @@ END {
 	print n + 0 > (ex "/count")
 	print "unknown escapes:" bad > (ex "/bad")
 	print "stray lines:" stray > (ex "/stray")
-}' "$MAN"
+}' "$1"
+}
 
-n=$(cat "$EX/count")
-plan $((n + 4))
-
-ok "EXAMPLES holds commands ($n)" test "$n" -gt 0
-is "EXAMPLES: only escapes this test understands" \
-    "$(cat "$EX/bad")" "unknown escapes:"
-is "EXAMPLES: every line is a command, its continuation, output or status" \
-    "$(cat "$EX/stray")" "stray lines:"
+# Split every page first: the plan counts each page's commands, three
+# checks of its EXAMPLES and its lint.
+total=0
+for man in "$TOP"/man/*.1; do
+	page=$(basename "$man")
+	mkdir "$T/$page" "$T/$page/ex" "$T/$page/work"
+	split_examples "$man" "$T/$page/ex"
+	total=$((total + $(cat "$T/$page/ex/count") + 4))
+done
+plan $total
 
 # Expected output ($1) against what was printed ($2): nothing when they
 # agree, else one line saying where they don't.
@@ -177,54 +188,96 @@ compare() {
 	}' "$1" "$2"
 }
 
-# rua2kv as the examples mean it: with -u when we are root.
-cat >"$T/bin/rua2kv" <<EOF
+# Each program as the examples mean it: with -u when we are root.
+for prog in $progs; do
+	[ -x "$BIN/$prog" ] || continue
+	cat >"$T/bin/$prog" <<EOF
 #!/bin/sh
-exec "$BIN/rua2kv" $RUN_AS "\$@"
+exec "$BIN/$prog" $RUN_AS "\$@"
 EOF
-chmod 755 "$T/bin/rua2kv"
+	chmod 755 "$T/bin/$prog"
+done
 
 have_samples=0
 set -- "$TOP"/samples/*.xml
-if [ -f "$1" ]; then
-	cp -R "$TOP/samples" "$W/samples"
-	have_samples=1
-fi
+[ -f "$1" ] && have_samples=1
 limit=
 command -v timeout >/dev/null 2>&1 && limit="timeout 60"
+have_mandoc=0
+command -v mandoc >/dev/null 2>&1 && have_mandoc=1
 
-i=1
-while [ "$i" -le "$n" ]; do
-	cmd=$(cat "$EX/$i.cmd")
-	want=$(cat "$EX/$i.st")
-	# echo(1) in some shells eats backslashes: the name stops before one
-	name="\$ $(head -n 1 "$EX/$i.cmd" | cut -c1-64 | sed 's/\\.*/.../')"
-	if [ "$have_samples" = 0 ] && grep -q 'samples/' "$EX/$i.cmd"; then
-		skip "$name" "no samples/*.xml in the tree"
+# missing CMDFILE: the first of our programs the command names that is
+# not built, if any.
+missing() {
+	for prog in $progs; do
+		if grep -Eq "(^|[^[:alnum:]_./-])$prog([^[:alnum:]_.-]|\$)" "$1" &&
+		    [ ! -x "$BIN/$prog" ]; then
+			echo "$prog"
+			return
+		fi
+	done
+}
+
+for man in "$TOP"/man/*.1; do
+	page=$(basename "$man")
+	EX=$T/$page/ex
+	W=$T/$page/work
+	n=$(cat "$EX/count")
+	[ "$have_samples" = 1 ] && cp -R "$TOP/samples" "$W/samples"
+
+	ok "$page: EXAMPLES holds commands ($n)" test "$n" -gt 0
+	is "$page: EXAMPLES: only escapes this test understands" \
+	    "$(cat "$EX/bad")" "unknown escapes:"
+	d="every line is a command, its continuation, output or status"
+	is "$page: EXAMPLES: $d" "$(cat "$EX/stray")" "stray lines:"
+
+	gone=
+	[ -x "$BIN/${page%.1}" ] || gone="no $BIN/${page%.1} (make all)"
+	i=1
+	while [ "$i" -le "$n" ]; do
+		cmd=$(cat "$EX/$i.cmd")
+		want=$(cat "$EX/$i.st")
+		# echo(1) in some shells eats backslashes: the name stops
+		# before one
+		name="$page: \$ $(head -n 1 "$EX/$i.cmd" | cut -c1-64 |
+		    sed 's/\\.*/.../')"
+		if [ "$have_samples" = 0 ] && grep -q 'samples/' "$EX/$i.cmd"
+		then
+			skip "$name" "no samples/*.xml in the tree"
+			i=$((i + 1))
+			continue
+		fi
+		# what follows a skipped command may depend on it: skip that too
+		prog=$(missing "$EX/$i.cmd")
+		[ -n "$prog" ] && [ -z "$gone" ] && gone="no $BIN/$prog (make all)"
+		if [ -n "$gone" ]; then
+			skip "$name" "$gone"
+			i=$((i + 1))
+			continue
+		fi
+		[ -n "$RUN_AS" ] && chown -R nobody "$W"
+		# shellcheck disable=SC2086
+		(cd "$W" && PATH="$T/bin:$BIN:$PATH" $limit sh -c "$cmd") \
+		    </dev/null >"$T/got" 2>&1
+		got=$?
+		why=$(compare "$EX/$i.exp" "$T/got")
+		if [ "$got" != "$want" ]; then
+			why="exit status $got, expected $want${why:+; }$why"
+		fi
+		is "$name (exit $want)" "$why" ""
+		if [ -n "$why" ]; then
+			echo "#   printed:"
+			head -n 10 "$T/got" | cut -c1-200 | sed 's/^/#     /'
+		fi
 		i=$((i + 1))
-		continue
-	fi
-	[ -n "$RUN_AS" ] && chown -R nobody "$W"
-	# shellcheck disable=SC2086
-	(cd "$W" && PATH="$T/bin:$BIN:$PATH" $limit sh -c "$cmd") \
-	    </dev/null >"$T/got" 2>&1
-	got=$?
-	why=$(compare "$EX/$i.exp" "$T/got")
-	if [ "$got" != "$want" ]; then
-		why="exit status $got, expected $want${why:+; }$why"
-	fi
-	is "$name (exit $want)" "$why" ""
-	if [ -n "$why" ]; then
-		echo "#   printed:"
-		head -n 10 "$T/got" | cut -c1-200 | sed 's/^/#     /'
-	fi
-	i=$((i + 1))
-done
+	done
 
-if command -v mandoc >/dev/null 2>&1; then
-	run mandoc -Tlint -W warning "$MAN"
-	is "mandoc -Tlint -W warning: no message, exit 0" "$rc:$out$err" "0:"
-else
-	skip "mandoc -Tlint -W warning" "no mandoc"
-fi
+	if [ "$have_mandoc" = 1 ]; then
+		run mandoc -Tlint -W warning "$man"
+		is "$page: mandoc -Tlint -W warning: no message, exit 0" \
+		    "$rc:$out$err" "0:"
+	else
+		skip "$page: mandoc -Tlint -W warning" "no mandoc"
+	fi
+done
 finish
