@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "spool.h"
 
 static const char *const subdirs[] = { "tmp", "new", "cur", "fail" };
@@ -230,12 +231,23 @@ spool_recover(struct stage *st, unsigned long *moved)
 		if (list_dir(st->cur, 1024, &names, &n) == -1)
 			return -1;
 		for (i = 0; i < n && rc == 0; i++) {
-			/* An item that is both in cur/ and new/ can't be:
-			 * renameat would replace, so refuse with EEXIST. */
+			/*
+			 * The same name in cur/ and new/ (delivered again
+			 * while a run was on it): renameat() would replace
+			 * one with the other, so the crashed run's copy goes
+			 * to fail/ for a person to compare, and the rest of
+			 * the stage goes on.
+			 */
 			if (faccessat(st->new, names[i], F_OK,
 			    AT_SYMLINK_NOFOLLOW) == 0) {
-				errno = EEXIST;
-				rc = -1;
+				if (spool_fail(st, names[i], "a crashed run's "
+				    "copy of an item that is also in new/") ==
+				    -1)
+					rc = -1;
+				else
+					log_warnx("%s/cur/%s: also in new/: "
+					    "moved to fail/", st->name,
+					    names[i]);
 			} else if (renameat(st->cur, names[i], st->new,
 			    names[i]) == -1)
 				rc = -1;
@@ -334,9 +346,11 @@ spool_fail(struct stage *st, const char *name, const char *why)
 	int	 fd, saved, n;
 
 	n = snprintf(wname, sizeof(wname), "%s.why", name);
-	if (n < 0 || (size_t)n >= sizeof(wname)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	if (n < 0 || n > SPOOL_NAME_MAX) {
+		/* no room for ".why": the item goes, the log says why */
+		if (renameat(st->cur, name, st->fail, name) == -1)
+			return -1;
+		return fsync(st->fail);
 	}
 	fd = openat(st->fail, wname,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);

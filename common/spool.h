@@ -90,7 +90,10 @@ int	spool_claim(struct stage *, const char *name, int *fdp);
 int	spool_done(struct stage *, const char *name);
 /* cur/NAME -> new/NAME, for a temporary failure. */
 int	spool_retry(struct stage *, const char *name);
-/* Write fail/NAME.why with `why` and a newline, then cur/NAME -> fail/. */
+/*
+ * Write fail/NAME.why with `why` and a newline, then cur/NAME -> fail/.
+ * A name with no room left for ".why" moves without it: log the reason.
+ */
 int	spool_fail(struct stage *, const char *name, const char *why);
 
 /* Open tmp/NAME for a new item (O_EXCL; a stale tmp/NAME is replaced). */

@@ -32,8 +32,9 @@ struct unpacker {
 	size_t			 whylen;
 	unsigned long		 k;		/* reports begun */
 	unsigned long		 found;		/* attachments with a report */
-	long long		 produced;	/* decompressed bytes */
-	long long		 budget;	/* for the current attachment */
+	long long		 produced;	/* decompressed, whole input */
+	long long		 att_produced;	/* ... of this attachment */
+	long long		 att_budget;	/* its ratio limit */
 	int			 fault;		/* the output failed */
 	int			 fatal;		/* over a limit: stop all */
 	int			 bad;		/* a part or member refused */
@@ -168,9 +169,14 @@ split_feed(struct unpacker *u, struct splitter *sp, const unsigned char *p,
 			st = xs_scan(&sp->xs, sp->buf + off, sp->len - off,
 			    eof && n == 0, &skip, &take);
 			off += skip;
-			if (st == XS_ERROR)
-				return refuse(u, "%s: report %lu: %s", sp->what,
-				    u->k + 1, sp->xs.error);
+			if (st == XS_ERROR) {
+				if (sp->open)
+					u->out->abort(u->out->arg, u->k);
+				(void)refuse(u, "%s: report %lu: %s", sp->what,
+				    sp->open ? u->k : u->k + 1, sp->xs.error);
+				sp->open = 0;
+				return -1;
+			}
 			if (take > 0) {
 				if (!sp->open) {
 					if (u->out->begin(u->out->arg,
@@ -212,14 +218,18 @@ static int
 spend(struct unpacker *u, size_t n)
 {
 	u->produced += (long long)n;
-	if (u->produced <= u->budget)
-		return 0;
-	u->fatal = 1;
-	if (u->budget == u->lim->report_bytes)
+	u->att_produced += (long long)n;
+	if (u->produced > u->lim->report_bytes) {
+		u->fatal = 1;
 		return refuse(u, "more than %lld bytes decompressed "
 		    "(report_bytes limit)", u->lim->report_bytes);
-	return refuse(u, "decompresses to more than %lld times its size "
-	    "(ratio limit)", u->lim->ratio);
+	}
+	if (u->att_produced > u->att_budget) {
+		u->fatal = 1;
+		return refuse(u, "decompresses to more than %lld times its "
+		    "size (ratio limit)", u->lim->ratio);
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ archives */
@@ -437,16 +447,19 @@ attachment(struct unpacker *u, const unsigned char *p, size_t len,
 	struct source	*s;
 	int		 rc;
 
-	u->budget = u->lim->report_bytes;
-	if (k != K_XML && (long long)len <= u->budget / u->lim->ratio)
-		u->budget = (long long)len * u->lim->ratio;
-	u->produced = 0;
+	u->att_produced = 0;
+	u->att_budget = (long long)len <= u->lim->report_bytes /
+	    u->lim->ratio ? (long long)len * u->lim->ratio :
+	    u->lim->report_bytes;
 	if (k == K_XML) {
 		if ((sp = malloc(sizeof(*sp))) == NULL)
 			return refuse(u, "out of memory");
 		split_init(sp, what);
 		u->found++;
-		rc = split_feed(u, sp, p, len, 1);
+		u->att_budget = (long long)len;
+		rc = spend(u, len);
+		if (rc == 0)
+			rc = split_feed(u, sp, p, len, 1);
 		free(sp);
 		return rc;
 	}
@@ -513,7 +526,7 @@ unpack(const unsigned char *p, size_t len, const struct limits *lim,
 		rc = mime_walk(p, len, &ml, on_part, &u, why, whylen);
 		if (rc == 0 && u.found == 0)
 			rc = refuse(&u, "no DMARC report in the message: no "
-			    "part holds XML, gzip or zip");
+			    "part holds an XML report");
 	}
 	*reports = u.k;
 	if (u.fault != 0) {
@@ -522,6 +535,11 @@ unpack(const unsigned char *p, size_t len, const struct limits *lim,
 	}
 	if (rc == -1 || u.bad || why[0] != '\0')
 		return UNPACK_BAD;
+	if (u.found == 0) {
+		(void)snprintf(why, whylen, "no report in it: nothing that "
+		    "holds XML");
+		return UNPACK_BAD;
+	}
 	if (u.k == 0) {
 		(void)snprintf(why, whylen, "no report in it: only white "
 		    "space where the XML should be");

@@ -233,8 +233,10 @@ filter_main(int argc, char *argv[], const struct privdrop *pd)
 	}
 	/* everything is opened before the sandbox that forbids open */
 	for (i = 0; i < argc; i++) {
-		fds[i] = argv == stdin_argv || strcmp(argv[i], "-") == 0 ?
-		    STDIN_FILENO : open(argv[i], O_RDONLY | O_CLOEXEC);
+		if (strcmp(argv[i], "-") == 0)
+			argv[i] = stdin_name;
+		fds[i] = argv[i] == stdin_name ? STDIN_FILENO :
+		    open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fds[i] == -1) {
 			log_errorx("%s: %s", argv[i], strerror(errno));
 			rc = worse(rc, EX_NOINPUT);
@@ -353,7 +355,8 @@ spool_one(struct spoolrun *sr, struct stage *st, const char *name, int fd)
 	size_t			 len;
 	unsigned long		 reports = 0;
 	char			 why[WHY_MAX];
-	int			 r;
+	enum unpack_result	 res;
+	int			 r, saved;
 
 	sr->input = name;
 	sr->open = 0;
@@ -367,31 +370,34 @@ spool_one(struct spoolrun *sr, struct stage *st, const char *name, int fd)
 		(void)snprintf(why, sizeof(why), "larger than %lld bytes "
 		    "(message_bytes limit)", lim.message_bytes);
 	else {
-		switch (unpack(buf, len, &lim, &o, &reports, why,
-		    sizeof(why))) {
-		case UNPACK_OK:
-			free(buf);
+		res = unpack(buf, len, &lim, &o, &reports, why, sizeof(why));
+		saved = errno;
+		free(buf);
+		if (res == UNPACK_OK) {
 			log_info("%s: %lu report(s) to xml/new", name, reports);
 			if (spool_done(st, name) == -1) {
 				spool_fault(sr, "cur");
 				return -1;
 			}
 			return 0;
-		case UNPACK_BAD:
-			break;
-		case UNPACK_FAULT:
-			free(buf);
-			item_abort(sr, 0);
-			spool_fault(sr, "xml/tmp");
-			goto retry;
 		}
-		free(buf);
+		if (res == UNPACK_FAULT) {
+			item_abort(sr, 0);
+			errno = saved;
+			if (errno != ENAMETOOLONG) {
+				spool_fault(sr, "xml/tmp");
+				goto retry;
+			}
+			/* the input's own fault: it can never work */
+			(void)snprintf(why, sizeof(why), "the name is too "
+			    "long to name its reports after it");
+		}
 	}
 	if (spool_fail(st, name, why) == -1) {
 		spool_fault(sr, "fail");
 		return -1;
 	}
-	log_warnx("%s: moved to %s/fail: %s", name, st->name, why);
+	log_errorx("%s: moved to %s/fail: %s", name, st->name, why);
 	return 0;
 retry:
 	if (spool_retry(st, name) == -1)
@@ -498,7 +504,7 @@ main(int argc, char *argv[])
 	struct privdrop	 pd;
 	const char	*spool = NULL, *user = NULL, *why;
 	long long	 quiet = 10;
-	int		 ch, xflag = 0;
+	int		 ch, xflag = 0, quiet_set = 0;
 
 	log_init("unzipd");
 	limits_default(&lim);
@@ -521,6 +527,7 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'q':
+			quiet_set = 1;
 			if (num_parse(optarg, 0, 86400, &quiet, &why) == -1) {
 				log_errorx("-q %s: %s", optarg, why);
 				usage();
@@ -538,7 +545,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if ((spool != NULL) == xflag || (spool != NULL && argc > 0))
+	if ((spool != NULL) == xflag || (spool != NULL && argc > 0) ||
+	    (xflag && quiet_set))
 		usage();
 	if (privdrop_prepare(&pd, user, &why) == -1) {
 		if (user != NULL)

@@ -3,7 +3,7 @@
 # per file in xml/new, bad inputs to fail/ with the reason, replays and
 # crashes that lose nothing and duplicate nothing.
 . "$(dirname "$0")/../lib.sh"
-plan 25
+plan 33
 cd "$T" || exit 1
 
 mk() { python3 "$TOP/tests/mkfixture.py" "$@"; }
@@ -90,6 +90,44 @@ ok "unwritable xml/tmp: the mail waits in new/" \
 chmod 0750 "$S/xml/tmp"
 run unzipd -d "$S"
 ok "writable again: done" test -f "$S/xml/new/1764201600.M10P1.mx-1"
+
+# A report refused after it began: nothing half-written stays anywhere.
+{ head -c 70000 /dev/zero | tr '\0' ' '; } >pad
+{ printf '<?xml version="1.0"?>\n<feedback>'; cat pad
+  printf '<!DOCTYPE x></feedback>\n'; } >late.xml
+deliver drop late.xml late.xml
+run unzipd -d "$S"
+is "DOCTYPE after 64 KiB: the reason, report 1" \
+    "$(cat "$S/drop/fail/late.xml.why")" \
+    "XML: report 1: a document type declaration (DOCTYPE) is not allowed in a report"
+is "DOCTYPE after 64 KiB: nothing in xml/tmp or xml/new" \
+    "$(ls "$S/xml/tmp" "$S/xml/new" | grep -c '^late')" 0
+
+# A name too long to name reports after: refused for good, not retried.
+long=$(printf '%0254d' 0)
+deliver drop "$long" r.xml.gz
+run unzipd -d "$S"
+is "a 254-byte name: exit 0, the others go on" "$rc" 0
+ok "a 254-byte name: in drop/fail" test -f "$S/drop/fail/$long"
+like "a 254-byte name: the reason logged" "$err" \
+    "$long: moved to drop/fail: the name is too long to name its reports after it"
+
+# The same name in cur/ and new/: the old copy to fail/, the rest goes on.
+deliver mail 1764201600.M11P1.mx b64.eml
+cp b64.eml "$S/mail/cur/1764201600.M11P1.mx"
+run unzipd -d "$S"
+ok "in cur/ and new/: the new one done" \
+    test -f "$S/xml/new/1764201600.M11P1.mx-1"
+like "in cur/ and new/: the crashed copy to fail/, said" "$err" \
+    'mail/cur/1764201600.M11P1.mx: also in new/: moved to fail/'
+
+# A zip with no report in it.
+echo hello >hello.txt
+mk zip readme.zip README.txt=hello.txt
+deliver drop readme.zip readme.zip
+run unzipd -d "$S"
+is "a zip without XML: the reason" "$(cat "$S/drop/fail/readme.zip.why")" \
+    "no report in it: nothing that holds XML"
 
 # Sandboxed while it waits on input (filter mode on a pipe).
 mkfifo in
