@@ -15,6 +15,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,6 +510,16 @@ main(int argc, char *argv[])
 	int		 ch, xflag = 0, quiet_set = 0;
 
 	log_init("unzipd");
+#ifdef __GLIBC__
+	/*
+	 * Every input allocates and frees the same few large buffers
+	 * (libarchive's and zlib's among them); without this glibc gives
+	 * the heap back and takes it again each time, eight brk(2) calls
+	 * and their page faults per input.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+	(void)mallopt(M_TOP_PAD, 1024 * 1024);
+#endif
 	limits_default(&lim);
 	wbuf_init(&out, STDOUT_FILENO);
 	while ((ch = getopt(argc, argv, "d:l:L:q:u:x")) != -1) {
