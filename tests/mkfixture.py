@@ -16,6 +16,7 @@ KINDs (IN is an XML file, ARGS as noted):
   manyzip OUT N IN          zip with N members
   gzbomb OUT MIB            gzip of a report's start and MIB MiB of blanks
   zipbomb OUT MIB           zip with one member like that
+  liarbomb OUT MIB          the same, its headers claiming 1331 bytes
   truncgz OUT IN            gzip of IN cut in the middle
   mail OUT ATTACH TYPE NAME ENC [wrap]
                             a report mail: ATTACH's bytes as a part of
@@ -164,6 +165,9 @@ def main(argv):
     elif kind == "zipbomb":
         comp, crc, size = bomb_deflated(int(a[0]), -15)
         write(out, zip_raw("report.xml", comp, crc, len(comp), size))
+    elif kind == "liarbomb":
+        comp, crc, size = bomb_deflated(int(a[0]), -15)
+        write(out, zip_raw("report.xml", comp, crc, len(comp), 1331))
     elif kind == "truncgz":
         data = gz(read(a[0]))
         write(out, data[:len(data) // 2])

@@ -3,7 +3,7 @@
 # limit and one past it.  Inputs are made here from our own sample
 # reports by tests/mkfixture.py.
 . "$(dirname "$0")/../lib.sh"
-plan 59
+plan 62
 cd "$T" || exit 1
 
 mk() { python3 "$TOP/tests/mkfixture.py" "$@"; }
@@ -89,7 +89,8 @@ refused text.txt 'no DMARC report in the message' "neither mail nor report"
 # -- bombs: 1 GiB of zeros, refused at the cap, in a few MiB
 mk gzbomb bomb.gz 1024
 mk zipbomb bomb.zip 1024
-for b in bomb.gz bomb.zip; do
+mk liarbomb liarbomb.zip 1024
+for b in bomb.gz bomb.zip liarbomb.zip; do
 	/usr/bin/time -f %M -o rss "$BIN/unzipd" $RUN_AS -x $b >/dev/null 2>err
 	rc=$?
 	is "$b: exit 65" "$rc" 65
