@@ -9,8 +9,11 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "privdrop.h"
 
 int
@@ -92,6 +95,24 @@ privdrop_apply(const struct privdrop *pd, const char *jail, const char **why)
 		*why = "root could be regained";
 		errno = EPERM;
 		return -1;
+	}
+	return 0;
+}
+
+int
+confine(const struct privdrop *pd, const char *jail, enum sandbox_kind kind,
+    const char *dir)
+{
+	const char	*why;
+
+	if (privdrop_apply(pd, jail, &why) == -1) {
+		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
+		return EX_NOPERM;
+	}
+	if (sandbox_enter(kind, dir) == -1) {
+		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
+		    strerror(errno));
+		return EX_OSERR;
 	}
 	return 0;
 }

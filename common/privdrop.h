@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include "sandbox.h"
+
 struct privdrop {
 	int	active;		/* 1 when privdrop_apply() has work to do */
 	uid_t	uid;
@@ -30,5 +32,12 @@ int	privdrop_prepare(struct privdrop *, const char *user,
  */
 int	privdrop_apply(const struct privdrop *, const char *jail,
 	    const char **why);
+
+/*
+ * privdrop_apply(), then sandbox_enter(kind, dir), each failure said.
+ * Returns 0 or the exit status to leave with.
+ */
+int	confine(const struct privdrop *, const char *jail,
+	    enum sandbox_kind, const char *dir);
 
 #endif

@@ -7,7 +7,6 @@
  * file per report into SPOOL/events/new, whole or not at all; a report
  * it refuses sends its input to SPOOL/xml/fail with the reason.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "inputs.h"
 #include "limit.h"
 #include "log.h"
 #include "parse.h"
@@ -120,61 +120,22 @@ static int
 filter_main(int argc, char *argv[], enum event_format fmt,
     const struct privdrop *pd)
 {
-	struct rlimit	 rl;
-	const char	*why;
-	int		*fds, i, rc = 0;
+	struct inputs	in;
+	int		i, rc = 0, r;
 
-	/*
-	 * Every file is opened now, before the sandbox that forbids open;
-	 * so the descriptor limit bounds how many files one run takes.
-	 */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)argc + 16 > rl.rlim_cur) {
-		log_errorx("%d files are more than one run can open (%llu): "
-		    "pass them in smaller groups (xargs)", argc,
-		    (unsigned long long)rl.rlim_cur);
-		return EX_USAGE;
-	}
-	if ((fds = calloc((size_t)argc + 1, sizeof(*fds))) == NULL) {
-		log_errorx("out of memory");
-		return EX_OSERR;
-	}
-	for (i = 0; i < argc; i++) {
-		fds[i] = strcmp(argv[i], "-") == 0 ? STDIN_FILENO :
-		    open(argv[i], O_RDONLY | O_CLOEXEC);
-		if (fds[i] == -1) {
-			log_errorx("%s: %s", argv[i], strerror(errno));
-			rc = worse(rc, EX_NOINPUT);
-		}
-	}
+	if ((r = inputs_open(&in, argc, argv, &rc)) != 0)
+		return r;
 	parse_setup();
-	if (privdrop_apply(pd, NULL, &why) == -1) {
-		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
-		exit(EX_NOPERM);
-	}
-	if (sandbox_enter(SANDBOX_STDIO, NULL) == -1) {
-		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
-		    strerror(errno));
-		exit(EX_OSERR);
-	}
-	if (argc == 0)
-		rc = filter_one(STDIN_FILENO, "stdin", NULL, fmt);
-	for (i = 0; i < argc && out.err == 0; i++) {
-		if (fds[i] == -1)
+	if ((r = confine(pd, NULL, SANDBOX_STDIO, NULL)) != 0)
+		exit(r);
+	for (i = 0; i < in.n && out.err == 0; i++) {
+		if (in.fds[i] == -1)
 			continue;
-		if (fds[i] == STDIN_FILENO)
-			rc = worse(rc, filter_one(fds[i], "stdin", NULL, fmt));
-		else {
-			rc = worse(rc, filter_one(fds[i], argv[i],
-			    basename(argv[i]), fmt));
-			(void)close(fds[i]);
-		}
+		rc = worse(rc, filter_one(in.fds[i], in.names[i],
+		    in.paths[i] != NULL ? basename(in.paths[i]) :
+		    NULL, fmt));
 	}
-	free(fds);
+	inputs_close(&in);
 	if (wbuf_flush(&out) == -1 || close(STDOUT_FILENO) == -1) {
 		log_errorx("stdout: %s", strerror(errno));
 		rc = worse(rc, EX_IOERR);

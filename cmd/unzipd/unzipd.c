@@ -10,7 +10,6 @@
  * of the named files, or of stdin, to stdout.  Either way no network,
  * no exec: a sandbox after start.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -24,6 +23,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "inputs.h"
 #include "limit.h"
 #include "log.h"
 #include "num.h"
@@ -208,63 +208,24 @@ filter_one(int fd, const char *name)
 static int
 filter_main(int argc, char *argv[], const struct privdrop *pd)
 {
-	static char	 stdin_name[] = "stdin";
-	static char	*stdin_argv[] = { stdin_name, NULL };
-	struct rlimit	 rl;
-	const char	*why;
-	int		*fds, i, rc = 0;
+	struct inputs	in;
+	int		i, rc = 0, r;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)argc + 16 > rl.rlim_cur) {
-		log_errorx("%d files are more than one run can open (%llu): "
-		    "pass them in smaller groups (xargs)", argc,
-		    (unsigned long long)rl.rlim_cur);
-		return EX_USAGE;
-	}
-	if (argc == 0) {
-		argc = 1;
-		argv = stdin_argv;
-	}
-	if ((fds = calloc((size_t)argc, sizeof(*fds))) == NULL ||
-	    (pend.buf = malloc(PENDING_MAX)) == NULL) {
+	if ((pend.buf = malloc(PENDING_MAX)) == NULL) {
 		log_errorx("out of memory");
 		return EX_OSERR;
 	}
-	/* everything is opened before the sandbox that forbids open */
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0)
-			argv[i] = stdin_name;
-		fds[i] = argv[i] == stdin_name ? STDIN_FILENO :
-		    open(argv[i], O_RDONLY | O_CLOEXEC);
-		if (fds[i] == -1) {
-			log_errorx("%s: %s", argv[i], strerror(errno));
-			rc = worse(rc, EX_NOINPUT);
-		}
-	}
+	if ((r = inputs_open(&in, argc, argv, &rc)) != 0)
+		return r;
 	unpack_setup();
-	if (privdrop_apply(pd, NULL, &why) == -1) {
-		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
-		exit(EX_NOPERM);
-	}
-	if (sandbox_enter(SANDBOX_STDIO, NULL) == -1) {
-		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
-		    strerror(errno));
-		exit(EX_OSERR);
-	}
-	for (i = 0; i < argc && out.err == 0; i++) {
-		if (fds[i] == -1)
-			continue;
-		rc = worse(rc, filter_one(fds[i], argv[i]));
-		if (fds[i] != STDIN_FILENO)
-			(void)close(fds[i]);
-	}
-	free(fds);
+	if ((r = confine(pd, NULL, SANDBOX_STDIO, NULL)) != 0)
+		exit(r);
+	for (i = 0; i < in.n && out.err == 0; i++)
+		if (in.fds[i] != -1)
+			rc = worse(rc, filter_one(in.fds[i], in.names[i]));
+	inputs_close(&in);
 	free(pend.buf);
-	if (wbuf_flush(&out) == -1) {
+	if (wbuf_flush(&out) == -1 || close(STDOUT_FILENO) == -1) {
 		log_errorx("stdout: %s", strerror(errno));
 		rc = worse(rc, EX_IOERR);
 	}
