@@ -458,3 +458,56 @@ fail:
 	spool_abort(it);
 	return -1;
 }
+
+long
+spool_consume(struct stage *st, spool_handler fn, void *arg)
+{
+	char	**names, why[600];
+	size_t	  n, i;
+	int	  fd, rc = 0;
+
+	if (spool_list(st, 1024, &names, &n) == -1) {
+		log_errorx("%s/new: %s", st->name, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if (spool_claim(st, names[i], &fd) == -1) {
+			if (errno == ENOENT)	/* another worker was faster */
+				continue;
+			log_errorx("%s: claiming it: %s", names[i],
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+		why[0] = '\0';
+		switch (fn(arg, names[i], fd, why, sizeof(why))) {
+		case SPOOL_DONE:
+			if (spool_done(st, names[i]) == -1) {
+				log_errorx("%s: removing it from %s/cur: %s",
+				    names[i], st->name, strerror(errno));
+				rc = -1;
+			}
+			break;
+		case SPOOL_FAIL:
+			if (spool_fail(st, names[i], why) == -1) {
+				log_errorx("%s: moving it to %s/fail: %s",
+				    names[i], st->name, strerror(errno));
+				rc = -1;
+			} else
+				log_errorx("%s: moved to %s/fail: %s", names[i],
+				    st->name, why);
+			break;
+		case SPOOL_RETRY:
+			if (spool_retry(st, names[i]) == -1)
+				log_errorx("%s: can't put back into %s/new: "
+				    "%s", names[i], st->name, strerror(errno));
+			else
+				log_warnx("%s: back in %s/new for a later "
+				    "retry", names[i], st->name);
+			rc = -1;
+			break;
+		}
+	}
+	spool_names_free(names, n);
+	return rc == -1 ? -1 : (long)n;
+}

@@ -97,6 +97,28 @@ int	spool_retry(struct stage *, const char *name);
 int	spool_fail(struct stage *, const char *name, const char *why);
 
 /* Open tmp/NAME for a new item (O_EXCL; a stale tmp/NAME is replaced). */
+/* What became of a claimed item, as the program's handler says. */
+enum spool_fate {
+	SPOOL_DONE,	/* its outputs are published: the item goes */
+	SPOOL_FAIL,	/* refused for good: to fail/, why[] beside it */
+	SPOOL_RETRY,	/* a temporary fault, said: back to new/ */
+};
+
+/*
+ * Handle the claimed item `name`, open read-only on `fd` (the handler
+ * closes it); on SPOOL_FAIL, put the reason in why[].
+ */
+typedef enum spool_fate	(*spool_handler)(void *arg, const char *name,
+			    int fd, char *why, size_t whylen);
+
+/*
+ * The consumer's half of the protocol, once over new/: claim each item,
+ * hand it to `fn` and carry out its fate, saying what moved where.
+ * Returns the number of items seen (0: nothing waits), or -1 after a
+ * temporary fault, which ends the pass: the caller exits 75.
+ */
+long	spool_consume(struct stage *, spool_handler fn, void *arg);
+
 int	spool_create(struct stage *, const char *name, struct spool_item *);
 /*
  * fsync and close the item, link it to new/NAME, remove tmp/NAME and

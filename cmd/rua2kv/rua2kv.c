@@ -240,53 +240,41 @@ spool_end(void *arg, unsigned long report, const char *why)
 	return 0;
 }
 
-/* One claimed report file.  Returns 0, or -1 on a temporary fault. */
-static int
-spool_one(struct spoolrun *sr, const char *name, int fd,
-    enum event_format fmt)
+/* One claimed report file, for spool_consume(). */
+static enum spool_fate
+spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 {
-	struct sink	s = { sr, spool_begin, spool_record, spool_end };
-	enum parse_result res;
+	struct spoolrun		*sr = arg;
+	struct sink		 s = { sr, spool_begin, spool_record,
+				    spool_end };
+	enum parse_result	 res;
 
 	sr->input = name;
 	sr->open = 0;
+	sr->tempfail = 0;
 	sr->events_n = sr->reports = sr->published = 0;
 	sr->why[0] = '\0';
-	sr->ev.format = fmt;
 	sr->ev.file_name = name;
 	res = parse_input(fd, name, &lim, &s);
 	(void)close(fd);
 	if (sr->open)
 		spool_abort(&sr->item);
 	sr->open = 0;
-	if (res == PARSE_READ) {
+	switch (res) {
+	case PARSE_READ:
 		spool_fault(sr, "read");
-		res = PARSE_STOP;
-	}
-	if (res == PARSE_STOP) {
-		if (spool_retry(&sr->xml, name) == -1)
-			log_errorx("%s: can't put back into xml/new: %s", name,
-			    strerror(errno));
-		else
-			log_warnx("%s: back in xml/new for a later retry",
-			    name);
-		return -1;
-	}
-	if (res == PARSE_BAD) {
-		if (spool_fail(&sr->xml, name, sr->why) == -1) {
-			spool_fault(sr, "xml/fail");
-			return -1;
-		}
-		log_warnx("%s: moved to xml/fail: %s", name, sr->why);
-		return 0;
-	}
-	if (spool_done(&sr->xml, name) == -1) {
-		spool_fault(sr, "xml/cur");
-		return -1;
+		return SPOOL_RETRY;
+	case PARSE_STOP:
+		return SPOOL_RETRY;	/* said by spool_fault() */
+	case PARSE_BAD:
+		(void)snprintf(why, whylen, "%s", sr->why);
+		return SPOOL_FAIL;
+	case PARSE_OK:
+		break;
 	}
 	log_info("%s: %lu report(s), %lu event(s)", name, sr->published,
 	    sr->events_n);
-	return 0;
+	return SPOOL_DONE;
 }
 
 static int
@@ -294,10 +282,9 @@ spool_main(const char *dir, enum event_format fmt, const struct privdrop *pd)
 {
 	struct spoolrun	 sr;
 	const char	*why;
-	char		**names;
-	size_t		 n, i;
 	unsigned long	 moved;
-	int		 root, fd;
+	long		 seen;
+	int		 root;
 
 	memset(&sr, 0, sizeof(sr));
 	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -329,25 +316,10 @@ spool_main(const char *dir, enum event_format fmt, const struct privdrop *pd)
 		    strerror(errno));
 		return EX_OSERR;
 	}
-	for (;;) {
-		if (spool_list(&sr.xml, 1024, &names, &n) == -1) {
-			log_errorx("%s/xml/new: %s", dir, strerror(errno));
-			return EX_TEMPFAIL;
-		}
-		for (i = 0; i < n && sr.tempfail == 0; i++) {
-			sr.input = names[i];
-			if (spool_claim(&sr.xml, names[i], &fd) == -1) {
-				if (errno != ENOENT)	/* ENOENT: not ours */
-					spool_fault(&sr, "claim");
-				continue;
-			}
-			(void)spool_one(&sr, names[i], fd, fmt);
-		}
-		spool_names_free(names, n);
-		if (n == 0 || sr.tempfail != 0)
-			break;
-	}
-	return sr.tempfail != 0 ? EX_TEMPFAIL : 0;
+	sr.ev.format = fmt;
+	while ((seen = spool_consume(&sr.xml, spool_one, &sr)) > 0)
+		;
+	return seen == -1 ? EX_TEMPFAIL : 0;
 }
 
 /* ------------------------------------------------------------ main */

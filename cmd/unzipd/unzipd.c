@@ -240,15 +240,13 @@ struct spoolrun {
 	struct spool_item	 item;
 	struct wbuf		 w;
 	int			 open;
-	int			 tempfail;	/* errno of a temporary fault */
 };
 
+/* A temporary fault: the disk or the system, not the input. */
 static void
 spool_fault(struct spoolrun *sr, const char *what)
 {
-	if (sr->tempfail == 0)
-		sr->tempfail = errno ? errno : EIO;
-	log_errorx("%s: %s: %s", sr->input, what, strerror(sr->tempfail));
+	log_errorx("%s: %s: %s", sr->input, what, strerror(errno));
 }
 
 static int
@@ -309,17 +307,17 @@ item_abort(void *arg, unsigned long k)
 	sr->open = 0;
 }
 
-/* One claimed input of stage `st`.  -1 on a temporary fault. */
-static int
-spool_one(struct spoolrun *sr, struct stage *st, const char *name, int fd)
+/* One claimed input, for spool_consume(). */
+static enum spool_fate
+spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 {
-	const struct report_out	o = { sr, item_begin, item_write, item_end,
+	struct spoolrun		*sr = arg;
+	const struct report_out	 o = { sr, item_begin, item_write, item_end,
 	    item_abort };
+	enum unpack_result	 res;
 	unsigned char		*buf;
 	size_t			 len;
 	unsigned long		 reports = 0;
-	char			 why[WHY_MAX];
-	enum unpack_result	 res;
 	int			 r, saved;
 
 	sr->input = name;
@@ -328,76 +326,35 @@ spool_one(struct spoolrun *sr, struct stage *st, const char *name, int fd)
 	(void)close(fd);
 	if (r == -1) {
 		spool_fault(sr, "read");
-		goto retry;
+		return SPOOL_RETRY;
 	}
-	if (r == 1)
-		(void)snprintf(why, sizeof(why), "larger than %lld bytes "
+	if (r == 1) {
+		(void)snprintf(why, whylen, "larger than %lld bytes "
 		    "(message_bytes limit)", lim.message_bytes);
-	else {
-		res = unpack(buf, len, &lim, &o, &reports, why, sizeof(why));
-		saved = errno;
-		free(buf);
-		if (res == UNPACK_OK) {
-			log_info("%s: %lu report(s) to xml/new", name, reports);
-			if (spool_done(st, name) == -1) {
-				spool_fault(sr, "cur");
-				return -1;
-			}
-			return 0;
-		}
-		if (res == UNPACK_FAULT) {
-			item_abort(sr, 0);
-			errno = saved;
-			if (errno != ENAMETOOLONG) {
-				spool_fault(sr, "xml/tmp");
-				goto retry;
-			}
+		return SPOOL_FAIL;
+	}
+	res = unpack(buf, len, &lim, &o, &reports, why, whylen);
+	saved = errno;
+	free(buf);
+	switch (res) {
+	case UNPACK_OK:
+		log_info("%s: %lu report(s) to xml/new", name, reports);
+		return SPOOL_DONE;
+	case UNPACK_BAD:
+		return SPOOL_FAIL;
+	case UNPACK_FAULT:
+		item_abort(sr, 0);
+		errno = saved;
+		if (errno == ENAMETOOLONG) {
 			/* the input's own fault: it can never work */
-			(void)snprintf(why, sizeof(why), "the name is too "
-			    "long to name its reports after it");
+			(void)snprintf(why, whylen, "the name is too long to "
+			    "name its reports after it");
+			return SPOOL_FAIL;
 		}
+		spool_fault(sr, "xml/tmp");
+		break;
 	}
-	if (spool_fail(st, name, why) == -1) {
-		spool_fault(sr, "fail");
-		return -1;
-	}
-	log_errorx("%s: moved to %s/fail: %s", name, st->name, why);
-	return 0;
-retry:
-	if (spool_retry(st, name) == -1)
-		log_errorx("%s: can't put back into %s/new: %s", name,
-		    st->name, strerror(errno));
-	else
-		log_warnx("%s: back in %s/new for a later retry", name,
-		    st->name);
-	return -1;
-}
-
-/* Everything waiting in one stage's new/.  Returns how many were seen. */
-static size_t
-spool_stage(struct spoolrun *sr, struct stage *st)
-{
-	char	**names;
-	size_t	  n, i;
-	int	  fd;
-
-	if (spool_list(st, 1024, &names, &n) == -1) {
-		sr->input = st->name;
-		spool_fault(sr, "new");
-		return 0;
-	}
-	for (i = 0; i < n && sr->tempfail == 0; i++) {
-		if (spool_claim(st, names[i], &fd) == -1) {
-			if (errno != ENOENT) {	/* ENOENT: another worker's */
-				sr->input = names[i];
-				spool_fault(sr, "claim");
-			}
-			continue;
-		}
-		(void)spool_one(sr, st, names[i], fd);
-	}
-	spool_names_free(names, n);
-	return n;
+	return SPOOL_RETRY;
 }
 
 static int
@@ -407,7 +364,7 @@ spool_main(const char *dir, time_t quiet, const struct privdrop *pd)
 	struct stage	 mail, drop;
 	const char	*why;
 	unsigned long	 moved;
-	size_t		 seen;
+	long		 seen, more;
 	int		 root;
 
 	memset(&sr, 0, sizeof(sr));
@@ -453,11 +410,11 @@ spool_main(const char *dir, time_t quiet, const struct privdrop *pd)
 		return EX_OSERR;
 	}
 	do {
-		seen = spool_stage(&sr, &mail);
-		if (sr.tempfail == 0)
-			seen += spool_stage(&sr, &drop);
-	} while (seen > 0 && sr.tempfail == 0);
-	return sr.tempfail != 0 ? EX_TEMPFAIL : 0;
+		if ((seen = spool_consume(&mail, spool_one, &sr)) == -1 ||
+		    (more = spool_consume(&drop, spool_one, &sr)) == -1)
+			return EX_TEMPFAIL;
+	} while (seen + more > 0);
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
