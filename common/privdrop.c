@@ -100,7 +100,7 @@ privdrop_apply(const struct privdrop *pd, const char *jail, const char **why)
 }
 
 int
-confine(const struct privdrop *pd, const char *jail, enum sandbox_kind kind,
+confine(const struct privdrop *pd, const char *jail, int kind,
     const char *dir)
 {
 	const char	*why;

@@ -38,6 +38,6 @@ int	privdrop_apply(const struct privdrop *, const char *jail,
  * Returns 0 or the exit status to leave with.
  */
 int	confine(const struct privdrop *, const char *jail,
-	    enum sandbox_kind, const char *dir);
+	    int kinds, const char *dir);
 
 #endif

@@ -9,12 +9,15 @@
 #ifndef DP_SANDBOX_H
 #define DP_SANDBOX_H
 
-enum sandbox_kind {
+enum sandbox_kind {	/* flags: SANDBOX_SPOOL | SANDBOX_DNS */
 	/* read and write on descriptors already open; memory; exit */
-	SANDBOX_STDIO,
-	/* SANDBOX_STDIO plus creating, renaming, linking, removing and
-	 * listing files below directory descriptors already open */
-	SANDBOX_SPOOL,
+	SANDBOX_STDIO = 0,
+	/* creating, renaming, linking, removing and listing files below
+	 * directory descriptors already open */
+	SANDBOX_SPOOL = 1,
+	/* sending and receiving on the resolver's socket, already open;
+	 * poll(2) */
+	SANDBOX_DNS = 2,
 };
 
 /*
@@ -23,7 +26,7 @@ enum sandbox_kind {
  * unveil); NULL for SANDBOX_STDIO.  Returns 0, or -1 with
  * errno set; on -1 the caller must not go on.
  */
-int	sandbox_enter(enum sandbox_kind, const char *dir);
+int	sandbox_enter(int kinds, const char *dir);
 
 /* A word for messages: "seccomp", "pledge" or "none". */
 const char *sandbox_name(void);

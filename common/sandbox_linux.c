@@ -40,6 +40,11 @@ static const char *const calls_stdio[] = {
 	NULL
 };
 
+static const char *const calls_dns[] = {
+	"poll", "ppoll", "sendto", "recvfrom", "sendmsg", "recvmsg",
+	NULL
+};
+
 static const char *const calls_spool[] = {
 	"openat", "unlinkat", "renameat", "renameat2", "linkat", "fsync",
 	"fdatasync", "getdents64", "fcntl", "faccessat", "faccessat2",
@@ -130,7 +135,7 @@ add_rules(scmp_filter_ctx ctx, uint32_t action, const char *const *names)
 }
 
 int
-sandbox_enter(enum sandbox_kind kind, const char *dir)
+sandbox_enter(int kind, const char *dir)
 {
 	static const char *const probes[] = { "open", "openat", NULL };
 	scmp_filter_ctx	 ctx;
@@ -146,7 +151,7 @@ sandbox_enter(enum sandbox_kind kind, const char *dir)
 		return -1;
 	deflt = SCMP_ACT_TRAP;
 #endif
-	if (kind == SANDBOX_SPOOL && landlock_spool(dir) == -1)
+	if ((kind & SANDBOX_SPOOL) && landlock_spool(dir) == -1)
 		return -1;
 	if ((ctx = seccomp_init(deflt)) == NULL) {
 		errno = ENOMEM;
@@ -161,10 +166,12 @@ sandbox_enter(enum sandbox_kind kind, const char *dir)
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) < 0)
 		goto out;
-	if (kind == SANDBOX_SPOOL)
+	if (kind & SANDBOX_SPOOL)
 		rc = add_rules(ctx, SCMP_ACT_ALLOW, calls_spool);
 	else
 		rc = add_rules(ctx, SCMP_ACT_ERRNO(EACCES), probes);
+	if (rc >= 0 && (kind & SANDBOX_DNS))
+		rc = add_rules(ctx, SCMP_ACT_ALLOW, calls_dns);
 	if (rc < 0)
 		goto out;
 	rc = seccomp_load(ctx);

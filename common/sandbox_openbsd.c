@@ -2,18 +2,23 @@
  * pledge(2) promises named as in DESIGN.md section 4; the spool programs
  * also unveil(2) the spool directory and nothing else.
  */
+#include <stdio.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 
 int
-sandbox_enter(enum sandbox_kind kind, const char *dir)
+sandbox_enter(int kind, const char *dir)
 {
-	if (kind == SANDBOX_STDIO)
-		return pledge("stdio", NULL);
-	if (unveil(dir, "rwc") == -1 || unveil(NULL, NULL) == -1)
+	char	promises[64];
+
+	(void)snprintf(promises, sizeof(promises), "stdio%s%s",
+	    (kind & SANDBOX_DNS) ? " inet" : "",
+	    (kind & SANDBOX_SPOOL) ? " rpath wpath cpath" : "");
+	if ((kind & SANDBOX_SPOOL) && (unveil(dir, "rwc") == -1 ||
+	    unveil(NULL, NULL) == -1))
 		return -1;
-	return pledge("stdio rpath wpath cpath", NULL);
+	return pledge(promises, NULL);
 }
 
 const char *

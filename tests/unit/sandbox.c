@@ -5,6 +5,8 @@
  * Library probes that open files fail with EACCES instead.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,7 +25,9 @@
 #include "sandbox.h"
 #include "tap.h"
 
-enum probe { P_SOCKET, P_OPEN, P_SPOOL, P_EXEC, P_QSORT };
+enum probe { P_SOCKET, P_OPEN, P_SPOOL, P_EXEC, P_QSORT, P_DNS };
+
+static struct sockaddr_in	self;	/* P_DNS's socket, bound */
 
 static int
 cmp_int(const void *a, const void *b)
@@ -37,8 +41,8 @@ child(enum probe what, int fd, int dirfd, const char *dir)
 {
 	int	s;
 
-	if (sandbox_enter(what == P_SPOOL ? SANDBOX_SPOOL : SANDBOX_STDIO,
-	    what == P_SPOOL ? dir : NULL) == -1)
+	if (sandbox_enter(what == P_SPOOL ? SANDBOX_SPOOL : what == P_DNS ?
+	    SANDBOX_DNS : SANDBOX_STDIO, what == P_SPOOL ? dir : NULL) == -1)
 		_exit(2);
 	switch (what) {
 	case P_SOCKET:
@@ -71,6 +75,19 @@ child(enum probe what, int fd, int dirfd, const char *dir)
 			    cmp_int);
 			_exit(v[0] <= v[1] ? 0 : 10);
 		}
+	case P_DNS:
+		/* dirfd is a UDP socket bound to self: talk to ourselves */
+		{
+			char	b[4];
+
+			if (sendto(dirfd, "dns", 3, 0,
+			    (struct sockaddr *)&self, sizeof(self)) != 3 ||
+			    recvfrom(dirfd, b, sizeof(b), 0, NULL, NULL) != 3)
+				_exit(12);
+		}
+		(void)write(fd, "in", 2);
+		s = socket(AF_INET, SOCK_DGRAM, 0);
+		_exit(13);
 	case P_EXEC:
 		(void)write(fd, "in", 2);
 		execl("/bin/true", "true", (char *)NULL);
@@ -132,6 +149,26 @@ main(void)
 	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 	    "stdio: execve() kills with SIGSYS");
 
+	{
+		socklen_t	sl = sizeof(self);
+		int		u;
+
+		self.sin_family = AF_INET;
+		self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		u = socket(AF_INET, SOCK_DGRAM, 0);
+		if (u == -1 || bind(u, (struct sockaddr *)&self,
+		    sizeof(self)) == -1 || getsockname(u,
+		    (struct sockaddr *)&self, &sl) == -1)
+			ok(0, "dns: a loopback socket to test with");
+		else {
+			st = run(P_DNS, u, NULL, said, sizeof(said));
+			ok(strcmp(said, "in") == 0,
+			    "dns: sendto and recvfrom on an open socket work");
+			ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+			    "dns: a new socket() kills with SIGSYS");
+			(void)close(u);
+		}
+	}
 	if (mkdtemp(dir) == NULL || (dirfd = open(dir, O_RDONLY |
 	    O_DIRECTORY)) == -1) {
 		ok(0, "spool: scratch directory %s", dir);
