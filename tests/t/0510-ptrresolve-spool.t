@@ -1,0 +1,50 @@
+#!/bin/sh
+# ptrresolve -d: events/new to out/new, one file each, published whole;
+# and the whole chain on a spool: unzipd, rua2kv, ptrresolve.
+. "$(dirname "$0")/../lib.sh"
+if [ ! -x "$BIN/ptrresolve" ]; then
+	echo "1..0 # SKIP no bin/ptrresolve"
+	exit 0
+fi
+. "$TOP/tests/dns.sh"
+dns_start
+plan 9
+cd "$T" || exit 1
+
+S=$T/spool
+mkdir "$S"
+[ -n "$RUN_AS" ] && chown nobody "$S"
+ptr() { "$BIN/ptrresolve" $RUN_AS -s "$DNS_SERVER" "$@"; }
+
+run ptr -d "$S"
+is "empty spool: exit 0" "$rc" 0
+ok "stages made" test -d "$S/events/new" -a -d "$S/out/new"
+
+line='source_ip="192.0.2.10", source_hostname="-", count="1"'
+printf '%s\n%s\n' "$line" "$(echo "$line" | sed 's/192.0.2.10/192.0.2.11/')" \
+    >"$S/events/tmp/r1-1"
+mv "$S/events/tmp/r1-1" "$S/events/new/r1-1"
+run ptr -d "$S"
+is "one events file: exit 0" "$rc" 0
+is "its lines resolved, in out/new under the same name" \
+    "$(cut -d, -f2 "$S/out/new/r1-1" | tr '\n' ' ')" \
+    ' source_hostname="mail.example.com."  source_hostname="nxdomain" '
+is "events/new and events/cur empty" \
+    "$(ls "$S/events/new" "$S/events/cur" | grep -v : | grep -c .)" 0
+
+# The chain: a gzipped report dropped in, events with names out.
+mkdir -p "$S/drop/tmp" "$S/drop/new"
+gzip -c "$(ls "$TOP"/samples/google.com*.xml)" >"$S/drop/tmp/g.xml.gz"
+mv "$S/drop/tmp/g.xml.gz" "$S/drop/new/g.xml.gz"
+[ -n "$RUN_AS" ] && chown -R nobody "$S"
+run "$BIN/unzipd" $RUN_AS -d "$S"
+is "chain: unzipd exit 0" "$rc" 0
+run "$BIN/rua2kv" $RUN_AS -f kv -d "$S"
+is "chain: rua2kv exit 0" "$rc" 0
+run ptr -d "$S"
+is "chain: ptrresolve exit 0" "$rc" 0
+is "chain: every record an event with a resolved name" \
+    "$(grep -c 'source_hostname="mail.example.com."' "$S/out/new/g.xml.gz-1-1")" \
+    "$(grep -c '<source_ip>192.0.2.10</source_ip>' "$TOP"/samples/google.com*.xml)"
+
+finish
