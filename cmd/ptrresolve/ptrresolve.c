@@ -29,7 +29,6 @@
 
 #define WINDOW		4096		/* lines waiting for answers */
 #define LINE_MAX_BYTES	(16 * 1024 * 1024)
-#define SERVERS_MAX	8
 
 struct line {
 	char		*buf;		/* with its newline, if any */
@@ -57,7 +56,10 @@ usage(void)
 	    "usage: ptrresolve [-FN] [-c inflight] [-l level] [-r retries] "
 	    "[-s addr[:port]] ...\n"
 	    "                  [-t seconds] [-u user] [file ...]\n"
-	    "       ptrresolve -d spool [options]\n");
+	    "       ptrresolve -d spool [-FN] [-c inflight] [-l level] "
+	    "[-r retries]\n"
+	    "                  [-s addr[:port]] ... [-t seconds] "
+	    "[-u user]\n");
 	exit(EX_USAGE);
 }
 
@@ -156,11 +158,13 @@ line_add(struct run *r, const char *buf, size_t len)
 	l->json = i < len && buf[i] == '{';
 	if (field(buf, len, "source_ip", l->json, &ioff, &ilen) == -1 ||
 	    field(buf, len, "source_hostname", l->json, &l->voff,
-	    &l->vlen) == -1 || ilen >= sizeof(ip)) {
+	    &l->vlen) == -1) {
 		log_warnx("%s: line %lu: no source_ip and source_hostname: "
 		    "passed through", r->name, r->lineno);
 		l->voff = (size_t)-1;
 	} else if (r->res != NULL) {
+		if (ilen >= sizeof(ip))
+			ilen = sizeof(ip) - 1;	/* too long: no address */
 		memcpy(ip, buf + ioff, ilen);
 		ip[ilen] = '\0';
 		if ((l->a = res_lookup(r->res, ip)) == NULL) {
@@ -377,7 +381,13 @@ spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 	sr->r->name = name;
 	rc = run_input(sr->r, fd);
 	(void)close(fd);
-	(void)why, (void)whylen;	/* an events file is never refused */
+	if (rc == EX_DATAERR) {		/* said: a line too long */
+		spool_abort(&item);
+		free(w);
+		(void)snprintf(why, whylen, "a line longer than %d bytes",
+		    LINE_MAX_BYTES);
+		return SPOOL_FAIL;
+	}
 	if (rc != 0 || wbuf_flush(w) == -1) {
 		if (w->err != 0)
 			log_errorx("%s: out/tmp: %s", name, strerror(w->err));
@@ -393,6 +403,7 @@ spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 	if (pub == 1)
 		log_info("%s: out/new/%s already there: not replaced", name,
 		    name);
+	log_info("%s: %lu line(s) to out/new", name, sr->r->lineno);
 	return SPOOL_DONE;
 }
 
@@ -437,6 +448,8 @@ spool_main(const char *dir, struct run *r, const struct privdrop *pd)
 	}
 	while ((seen = spool_consume(&sr.events, spool_one, &sr)) > 0)
 		;
+	if (r->res != NULL)
+		log_info("%lu queries", res_queries(r->res));
 	return seen == -1 ? EX_TEMPFAIL : 0;
 }
 
@@ -448,7 +461,7 @@ main(int argc, char *argv[])
 	static struct run	 r;
 	struct privdrop		 pd;
 	struct res_opts		 o = { NULL, 2, 1, 64, 0 };
-	const char		*servers[SERVERS_MAX + 1];
+	const char		*servers[RES_SERVERS_MAX + 1];
 	const char		*spool = NULL, *user = NULL, *why;
 	long long		 v;
 	int			 ch, nservers = 0, lookups = 1;
@@ -487,9 +500,14 @@ main(int argc, char *argv[])
 			o.retries = (int)v;
 			break;
 		case 's':
-			if (nservers == SERVERS_MAX) {
+			if (nservers == RES_SERVERS_MAX) {
 				log_errorx("-s %s: at most %d servers", optarg,
-				    SERVERS_MAX);
+				    RES_SERVERS_MAX);
+				usage();
+			}
+			if (res_server(optarg, NULL) == -1) {
+				log_errorx("-s %s: not an address, "
+				    "address:port or [v6]:port", optarg);
 				usage();
 			}
 			servers[nservers++] = optarg;

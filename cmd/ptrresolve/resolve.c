@@ -278,9 +278,8 @@ submit(struct resolver *r, time_t now)
 	}
 }
 
-/* "addr" or "addr:port", "[v6]:port" for IPv6 with a port. */
-static int
-add_server(struct dns_ctx *ctx, const char *spec)
+int
+res_server(const char *spec, struct sockaddr_storage *ssp)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
@@ -318,22 +317,20 @@ add_server(struct dns_ctx *ctx, const char *spec)
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)p);
 	} else
-		goto bad;
-	if (dns_add_serv_s(ctx, (struct sockaddr *)&ss) < 0) {
-		log_errorx("-s %s: too many servers", spec);
 		return -1;
-	}
+	if (ssp != NULL)
+		*ssp = ss;
 	return 0;
 bad:
-	log_errorx("-s %s: not an address, address:port or [v6]:port", spec);
 	return -1;
 }
 
 struct resolver *
 res_new(const struct res_opts *o)
 {
-	struct resolver	 *r;
-	const char	**s;
+	struct resolver		 *r;
+	struct sockaddr_storage	  ss;
+	const char		**s;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		log_errorx("out of memory");
@@ -350,8 +347,11 @@ res_new(const struct res_opts *o)
 		(void)dns_add_serv(r->ctx, NULL);
 		(void)dns_add_srch(r->ctx, NULL);
 		for (s = o->servers; *s != NULL; s++)
-			if (add_server(r->ctx, *s) == -1)
+			if (res_server(*s, &ss) == -1 ||
+			    dns_add_serv_s(r->ctx, (struct sockaddr *)&ss) < 0) {
+				log_errorx("-s %s: can't use it", *s);
 				goto fail;
+			}
 	}
 	(void)dns_set_opt(r->ctx, DNS_OPT_TIMEOUT, o->timeout);
 	(void)dns_set_opt(r->ctx, DNS_OPT_NTRIES, o->retries + 1);

@@ -17,6 +17,9 @@ struct answer {
 	const char	*unconfirmed;	/* -F: the name that failed, or NULL */
 };
 
+/* udns keeps at most this many servers */
+#define RES_SERVERS_MAX	6
+
 struct res_opts {
 	const char	**servers;	/* "addr[:port]", NULL-terminated, or
 					   NULL: /etc/resolv.conf */
@@ -25,6 +28,13 @@ struct res_opts {
 	int		  inflight;	/* queries at once */
 	int		  confirm;	/* -F */
 };
+
+/*
+ * A -s argument: "addr", "addr:port" or "[v6]:port".  Returns 0 (the
+ * address in *ss unless NULL) or -1.
+ */
+struct sockaddr_storage;
+int		 res_server(const char *spec, struct sockaddr_storage *ss);
 
 /* Set up and open the socket (before the sandbox).  NULL: said. */
 struct resolver	*res_new(const struct res_opts *);
