@@ -28,6 +28,8 @@
 #include "wbuf.h"
 
 #define WINDOW		4096		/* lines waiting for answers */
+#define WINDOW_BYTES	(32 * 1024 * 1024)	/* ... and their bytes */
+#define ROOM(r)		((r)->n < WINDOW && (r)->bytes < WINDOW_BYTES)
 #define LINE_MAX_BYTES	(16 * 1024 * 1024)
 
 struct line {
@@ -44,6 +46,7 @@ struct run {
 	const char	*name;		/* the input, for messages */
 	struct line	 win[WINDOW];
 	size_t		 head, n;	/* the window, a ring */
+	size_t		 bytes;		/* held in it */
 	unsigned long	 lineno;
 };
 
@@ -153,6 +156,7 @@ line_add(struct run *r, const char *buf, size_t len)
 	}
 	memcpy(l->buf, buf, len);
 	l->len = len;
+	r->bytes += len;
 	for (i = 0; i < len && (buf[i] == ' ' || buf[i] == '\t'); i++)
 		;
 	l->json = i < len && buf[i] == '{';
@@ -193,6 +197,7 @@ flush_ready(struct run *r)
 			line_write(r, l);
 		if (l->a != NULL)
 			res_release(r->res, l->a);
+		r->bytes -= l->len;
 		free(l->buf);
 		r->head = (r->head + 1) % WINDOW;
 		r->n--;
@@ -246,15 +251,38 @@ run_input(struct run *r, int fd)
 	char	*buf = NULL, *nb, *nl;
 	size_t	 len = 0, cap = 0, off;
 	ssize_t	 got;
-	int	 eof = 0, rc = 0;
+	int	 in_eof = 0, rc = 0;
 
-	r->head = r->n = 0;
+	r->head = r->n = r->bytes = 0;
 	r->lineno = 0;
-	while (!eof || r->n > 0) {
+	for (;;) {
 		flush_ready(r);
 		if (r->out->err != 0)
 			break;
-		if (eof || r->n == WINDOW) {
+		/* the whole lines already read, as the window has room */
+		for (off = 0; ROOM(r) && (nl = memchr(buf + off, '\n',
+		    len - off)) != NULL; off = (size_t)(nl - buf) + 1)
+			if (line_add(r, buf + off, (size_t)(nl - buf) + 1 -
+			    off) == -1) {
+				rc = EX_OSERR;
+				break;
+			}
+		memmove(buf, buf + off, len - off);
+		len -= off;
+		if (rc != 0)
+			break;
+		if (in_eof && len > 0 && ROOM(r) &&
+		    memchr(buf, '\n', len) == NULL) {
+			/* the last line, without its newline */
+			if (line_add(r, buf, len) == -1) {
+				rc = EX_OSERR;
+				break;
+			}
+			len = 0;
+		}
+		if (in_eof && len == 0 && r->n == 0)
+			break;
+		if (in_eof || !ROOM(r)) {
 			(void)wait_some(r, fd, 0);
 			continue;
 		}
@@ -285,25 +313,9 @@ run_input(struct run *r, int fd)
 			rc = EX_IOERR;
 			break;
 		}
-		if (got == 0) {
-			eof = 1;
-			if (len > 0 && line_add(r, buf, len) == -1)
-				rc = EX_OSERR;
-			len = 0;
-			continue;
-		}
+		if (got == 0)
+			in_eof = 1;
 		len += (size_t)got;
-		for (off = 0; r->n < WINDOW && (nl = memchr(buf + off, '\n',
-		    len - off)) != NULL; off = (size_t)(nl - buf) + 1)
-			if (line_add(r, buf + off, (size_t)(nl - buf) + 1 -
-			    off) == -1) {
-				rc = EX_OSERR;
-				break;
-			}
-		memmove(buf, buf + off, len - off);
-		len -= off;
-		if (rc != 0)
-			break;
 	}
 	/* on an error, what is in the window still goes, as it came */
 	while (r->n > 0) {

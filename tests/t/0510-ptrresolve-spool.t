@@ -8,7 +8,7 @@ if [ ! -x "$BIN/ptrresolve" ]; then
 fi
 . "$TOP/tests/dns.sh"
 dns_start
-plan 9
+plan 12
 cd "$T" || exit 1
 
 S=$T/spool
@@ -31,6 +31,21 @@ is "its lines resolved, in out/new under the same name" \
     ' source_hostname="mail.example.com."  source_hostname="nxdomain" '
 is "events/new and events/cur empty" \
     "$(ls "$S/events/new" "$S/events/cur" | grep -v : | grep -c .)" 0
+
+# More lines than the window holds (4096), the last without a newline:
+# every line out once, in order.
+python3 -c '
+for i in range(20000):
+    print("source_ip=\"192.0.2.%d\", source_hostname=\"-\", count=\"%d\"" % (10 + i % 2 * 10, i))' >many.kv
+printf 'source_ip="192.0.2.10", source_hostname="-", count="last"' >>many.kv
+run ptr many.kv
+is "20001 lines through a 4096-line window: all out" \
+    "$(printf '%s\n' "$out" | wc -l)" 20001
+is "... in order, only source_hostname changed" \
+    "$(printf '%s\n' "$out" | sed 's/source_hostname="[^"]*"/H/' | md5sum)" \
+    "$( (cat many.kv; echo) | sed 's/source_hostname="[^"]*"/H/' | md5sum)"
+is "... every one of them looked up" \
+    "$(printf '%s\n' "$out" | grep -c 'source_hostname="-"')" 0
 
 # The chain: a gzipped report dropped in, events with names out.
 mkdir -p "$S/drop/tmp" "$S/drop/new"
