@@ -20,7 +20,7 @@
 
 #include "inputs.h"
 #include "log.h"
-#include "num.h"
+#include "opts.h"
 #include "privdrop.h"
 #include "resolve.h"
 #include "sandbox.h"
@@ -474,19 +474,17 @@ main(int argc, char *argv[])
 	struct privdrop		 pd;
 	struct res_opts		 o = { NULL, 2, 1, 64, 0 };
 	const char		*servers[RES_SERVERS_MAX + 1];
-	const char		*spool = NULL, *user = NULL, *why;
+	const char		*spool = NULL, *user = NULL;
 	long long		 v;
-	int			 ch, nservers = 0, lookups = 1;
+	int			 ch, x, nservers = 0, lookups = 1;
 
 	log_init("ptrresolve");
 	wbuf_init(&out, STDOUT_FILENO);
 	while ((ch = getopt(argc, argv, "c:d:Fl:Nr:s:t:u:")) != -1) {
 		switch (ch) {
 		case 'c':
-			if (num_parse(optarg, 1, 4096, &v, &why) == -1) {
-				log_errorx("-c %s: %s", optarg, why);
+			if ((v = opt_num(ch, optarg, 1, 4096)) == -1)
 				usage();
-			}
 			o.inflight = (int)v;
 			break;
 		case 'd':
@@ -495,20 +493,12 @@ main(int argc, char *argv[])
 		case 'F':
 			o.confirm = 1;
 			break;
-		case 'l':
-			if (log_set_level(optarg, &why) == -1) {
-				log_errorx("-l %s: %s", optarg, why);
-				usage();
-			}
-			break;
 		case 'N':
 			lookups = 0;
 			break;
 		case 'r':
-			if (num_parse(optarg, 0, 10, &v, &why) == -1) {
-				log_errorx("-r %s: %s", optarg, why);
+			if ((v = opt_num(ch, optarg, 0, 10)) == -1)
 				usage();
-			}
 			o.retries = (int)v;
 			break;
 		case 's':
@@ -525,17 +515,13 @@ main(int argc, char *argv[])
 			servers[nservers++] = optarg;
 			break;
 		case 't':
-			if (num_parse(optarg, 1, 60, &v, &why) == -1) {
-				log_errorx("-t %s: %s", optarg, why);
+			if ((v = opt_num(ch, optarg, 1, 60)) == -1)
 				usage();
-			}
 			o.timeout = (int)v;
 			break;
-		case 'u':
-			user = optarg;
-			break;
 		default:
-			usage();
+			if (opt_shared(ch, optarg, NULL, &user) != 1)
+				usage();
 		}
 	}
 	argc -= optind;
@@ -545,13 +531,8 @@ main(int argc, char *argv[])
 	servers[nservers] = NULL;
 	if (nservers > 0)
 		o.servers = servers;
-	if (privdrop_prepare(&pd, user, &why) == -1) {
-		if (user != NULL)
-			log_errorx("-u %s: %s", user, why);
-		else
-			log_errorx("%s", why);
-		return EX_NOPERM;
-	}
+	if ((x = opt_privdrop(&pd, user)) != 0)
+		return x;
 	/* the resolver reads its configuration and opens its socket now */
 	if (lookups && (r.res = res_new(&o)) == NULL)
 		return EX_UNAVAILABLE;

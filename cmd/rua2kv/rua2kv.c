@@ -22,6 +22,7 @@
 #include "inputs.h"
 #include "limit.h"
 #include "log.h"
+#include "opts.h"
 #include "parse.h"
 #include "privdrop.h"
 #include "sandbox.h"
@@ -329,8 +330,8 @@ main(int argc, char *argv[])
 {
 	struct privdrop		 pd;
 	enum event_format	 fmt = FORMAT_JSON;
-	const char		*spool = NULL, *user = NULL, *why;
-	int			 ch;
+	const char		*spool = NULL, *user = NULL;
+	int			 ch, x;
 
 	log_init("rua2kv");
 	limits_default(&lim);
@@ -351,36 +352,17 @@ main(int argc, char *argv[])
 				usage();
 			}
 			break;
-		case 'l':
-			if (log_set_level(optarg, &why) == -1) {
-				log_errorx("-l %s: %s", optarg, why);
-				usage();
-			}
-			break;
-		case 'L':
-			if (limits_set(&lim, optarg, &why) == -1) {
-				log_errorx("-L %s: %s", optarg, why);
-				usage();
-			}
-			break;
-		case 'u':
-			user = optarg;
-			break;
 		default:
-			usage();
+			if (opt_shared(ch, optarg, &lim, &user) != 1)
+				usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (spool != NULL && argc > 0)
 		usage();
-	if (privdrop_prepare(&pd, user, &why) == -1) {
-		if (user != NULL)
-			log_errorx("-u %s: %s", user, why);
-		else
-			log_errorx("%s", why);
-		return EX_NOPERM;
-	}
+	if ((x = opt_privdrop(&pd, user)) != 0)
+		return x;
 	if (spool != NULL)
 		return spool_main(spool, fmt, &pd);
 	return filter_main(argc, argv, fmt, &pd);

@@ -26,7 +26,7 @@
 #include "inputs.h"
 #include "limit.h"
 #include "log.h"
-#include "num.h"
+#include "opts.h"
 #include "privdrop.h"
 #include "sandbox.h"
 #include "spool.h"
@@ -423,9 +423,9 @@ int
 main(int argc, char *argv[])
 {
 	struct privdrop	 pd;
-	const char	*spool = NULL, *user = NULL, *why;
+	const char	*spool = NULL, *user = NULL;
 	long long	 quiet = 10;
-	int		 ch, xflag = 0, quiet_set = 0;
+	int		 ch, x, xflag = 0, quiet_set = 0;
 
 	log_init("unzipd");
 #ifdef __GLIBC__
@@ -445,33 +445,17 @@ main(int argc, char *argv[])
 		case 'd':
 			spool = optarg;
 			break;
-		case 'l':
-			if (log_set_level(optarg, &why) == -1) {
-				log_errorx("-l %s: %s", optarg, why);
-				usage();
-			}
-			break;
-		case 'L':
-			if (limits_set(&lim, optarg, &why) == -1) {
-				log_errorx("-L %s: %s", optarg, why);
-				usage();
-			}
-			break;
 		case 'q':
 			quiet_set = 1;
-			if (num_parse(optarg, 0, 86400, &quiet, &why) == -1) {
-				log_errorx("-q %s: %s", optarg, why);
+			if ((quiet = opt_num(ch, optarg, 0, 86400)) == -1)
 				usage();
-			}
-			break;
-		case 'u':
-			user = optarg;
 			break;
 		case 'x':
 			xflag = 1;
 			break;
 		default:
-			usage();
+			if (opt_shared(ch, optarg, &lim, &user) != 1)
+				usage();
 		}
 	}
 	argc -= optind;
@@ -479,13 +463,8 @@ main(int argc, char *argv[])
 	if ((spool != NULL) == xflag || (spool != NULL && argc > 0) ||
 	    (xflag && quiet_set))
 		usage();
-	if (privdrop_prepare(&pd, user, &why) == -1) {
-		if (user != NULL)
-			log_errorx("-u %s: %s", user, why);
-		else
-			log_errorx("%s", why);
-		return EX_NOPERM;
-	}
+	if ((x = opt_privdrop(&pd, user)) != 0)
+		return x;
 	if (spool != NULL)
 		return spool_main(spool, (time_t)quiet, &pd);
 	return filter_main(argc, argv, &pd);
