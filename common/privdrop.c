@@ -116,3 +116,16 @@ confine(const struct privdrop *pd, const char *jail, int kind,
 	}
 	return 0;
 }
+
+int
+confine_spool(const struct privdrop *pd, int kinds, const char *dir)
+{
+	/* privdrop_apply() made the spool our root when it dropped */
+	if (sandbox_enter(kinds | SANDBOX_SPOOL, pd->active ? "/" : dir) ==
+	    -1) {
+		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
+		    strerror(errno));
+		return EX_OSERR;
+	}
+	return 0;
+}

@@ -39,5 +39,11 @@ int	privdrop_apply(const struct privdrop *, const char *jail,
  */
 int	confine(const struct privdrop *, const char *jail,
 	    int kinds, const char *dir);
+/*
+ * The sandbox of a spool program, whose privileges spool_start() has
+ * dropped: SANDBOX_SPOOL and `kinds` on the spool `dir`.  Returns 0 or
+ * the exit status, said.
+ */
+int	confine_spool(const struct privdrop *, int kinds, const char *dir);
 
 #endif

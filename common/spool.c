@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "privdrop.h"
 #include "spool.h"
 
 static const char *const subdirs[] = { "tmp", "new", "cur", "fail" };
@@ -510,4 +512,45 @@ spool_consume(struct stage *st, spool_handler fn, void *arg)
 	}
 	spool_names_free(names, n);
 	return rc == -1 ? -1 : (long)n;
+}
+
+int
+spool_start(const char *dir, const struct privdrop *pd, int *rootp)
+{
+	const char	*why;
+
+	if ((*rootp = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_errorx("%s: %s", dir, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (privdrop_apply(pd, dir, &why) == -1) {
+		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
+		return EX_NOPERM;
+	}
+	return 0;
+}
+
+int
+spool_stage(struct stage *st, int root, const char *dir, const char *name,
+    int consumer)
+{
+	unsigned long	moved;
+
+	/* made by the user we now are, so later runs can write them */
+	if (spool_open(st, root, name) == -1) {
+		log_errorx("%s/%s: can't open or make the stage: %s", dir, name,
+		    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (!consumer)
+		return 0;
+	if (spool_recover(st, &moved) == -1) {
+		log_errorx("%s/%s: recovering cur/: %s", dir, name,
+		    strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	if (moved > 0)
+		log_info("%s/%s: %lu item(s) back from cur/ to new/", dir, name,
+		    moved);
+	return 0;
 }

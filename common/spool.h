@@ -21,6 +21,8 @@
 
 #include <stddef.h>
 
+struct privdrop;
+
 #define SPOOL_NAME_MAX	255
 
 struct stage {
@@ -127,5 +129,21 @@ int	spool_create(struct stage *, const char *name, struct spool_item *);
  */
 int	spool_publish(struct spool_item *);
 void	spool_abort(struct spool_item *);
+
+/*
+ * A spool program's start: open the spool directory and drop privileges
+ * (into it, as the new root, when started as root), saying why when it
+ * can't.  Returns 0 with the directory's descriptor in *root, or the exit
+ * status.
+ */
+int	spool_start(const char *dir, const struct privdrop *, int *root);
+
+/*
+ * Open stage `name` below the spool (made if missing) and, for a
+ * consumer, recover its cur/, saying what happened.  Returns 0 or the
+ * exit status.
+ */
+int	spool_stage(struct stage *, int root, const char *dir,
+	    const char *name, int consumer);
 
 #endif

@@ -423,41 +423,17 @@ static int
 spool_main(const char *dir, struct run *r, const struct privdrop *pd)
 {
 	struct spoolrun	 sr;
-	const char	*why;
-	unsigned long	 moved;
 	long		 seen;
-	int		 root;
+	int		 root, x;
 
 	memset(&sr, 0, sizeof(sr));
 	sr.r = r;
-	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		log_errorx("%s: %s", dir, strerror(errno));
-		return EX_NOINPUT;
-	}
-	if (privdrop_apply(pd, dir, &why) == -1) {
-		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
-		return EX_NOPERM;
-	}
-	if (spool_open(&sr.events, root, "events") == -1 ||
-	    spool_open(&sr.outs, root, "out") == -1) {
-		log_errorx("%s: can't open the events and out stages: %s",
-		    dir, strerror(errno));
-		return EX_CANTCREAT;
-	}
-	if (spool_recover(&sr.events, &moved) == -1) {
-		log_errorx("%s/events: recovering cur/: %s", dir,
-		    strerror(errno));
-		return EX_TEMPFAIL;
-	}
-	if (moved > 0)
-		log_info("%s/events: %lu item(s) back from cur/ to new/", dir,
-		    moved);
-	if (sandbox_enter(SANDBOX_SPOOL | (r->res != NULL ? SANDBOX_DNS : 0),
-	    pd->active ? "/" : dir) == -1) {
-		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
-		    strerror(errno));
-		return EX_OSERR;
-	}
+	if ((x = spool_start(dir, pd, &root)) != 0 ||
+	    (x = spool_stage(&sr.events, root, dir, "events", 1)) != 0 ||
+	    (x = spool_stage(&sr.outs, root, dir, "out", 0)) != 0 ||
+	    (x = confine_spool(pd, r->res != NULL ? SANDBOX_DNS : 0,
+	    dir)) != 0)
+		return x;
 	while ((seen = spool_consume(&sr.events, spool_one, &sr)) > 0)
 		;
 	if (r->res != NULL)

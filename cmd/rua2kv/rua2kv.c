@@ -282,41 +282,16 @@ static int
 spool_main(const char *dir, enum event_format fmt, const struct privdrop *pd)
 {
 	struct spoolrun	 sr;
-	const char	*why;
-	unsigned long	 moved;
 	long		 seen;
-	int		 root;
+	int		 root, x;
 
 	memset(&sr, 0, sizeof(sr));
-	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		log_errorx("%s: %s", dir, strerror(errno));
-		return EX_NOINPUT;
-	}
 	parse_setup();
-	if (privdrop_apply(pd, dir, &why) == -1) {
-		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
-		return EX_NOPERM;
-	}
-	/* made by the user we now are, so later runs can write them */
-	if (spool_open(&sr.xml, root, "xml") == -1 ||
-	    spool_open(&sr.events, root, "events") == -1) {
-		log_errorx("%s: can't open the xml and events stages: %s", dir,
-		    strerror(errno));
-		return EX_CANTCREAT;
-	}
-	if (spool_recover(&sr.xml, &moved) == -1) {
-		log_errorx("%s/xml: recovering cur/: %s", dir, strerror(errno));
-		return EX_TEMPFAIL;
-	}
-	if (moved > 0)
-		log_info("%s/xml: %lu item(s) back from cur/ to new/", dir,
-		    moved);
-	/* privdrop_apply() chroots into the spool when it drops */
-	if (sandbox_enter(SANDBOX_SPOOL, pd->active ? "/" : dir) == -1) {
-		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
-		    strerror(errno));
-		return EX_OSERR;
-	}
+	if ((x = spool_start(dir, pd, &root)) != 0 ||
+	    (x = spool_stage(&sr.xml, root, dir, "xml", 1)) != 0 ||
+	    (x = spool_stage(&sr.events, root, dir, "events", 0)) != 0 ||
+	    (x = confine_spool(pd, 0, dir)) != 0)
+		return x;
 	sr.ev.format = fmt;
 	while ((seen = spool_consume(&sr.xml, spool_one, &sr)) > 0)
 		;

@@ -362,53 +362,25 @@ spool_main(const char *dir, time_t quiet, const struct privdrop *pd)
 {
 	struct spoolrun	 sr;
 	struct stage	 mail, drop;
-	const char	*why;
 	unsigned long	 moved;
 	long		 seen, more;
-	int		 root;
+	int		 root, x;
 
 	memset(&sr, 0, sizeof(sr));
-	if ((root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		log_errorx("%s: %s", dir, strerror(errno));
-		return EX_NOINPUT;
-	}
 	unpack_setup();
-	if (privdrop_apply(pd, dir, &why) == -1) {
-		log_errorx("-u %s: %s: %s", pd->user, why, strerror(errno));
-		return EX_NOPERM;
-	}
-	if (spool_open(&mail, root, "mail") == -1 ||
-	    spool_open(&drop, root, "drop") == -1 ||
-	    spool_open(&sr.xml, root, "xml") == -1) {
-		log_errorx("%s: can't open the mail, drop and xml stages: %s",
-		    dir, strerror(errno));
-		return EX_CANTCREAT;
-	}
-	if (spool_recover(&mail, &moved) == -1) {
-		log_errorx("%s/mail: recovering cur/: %s", dir, strerror(errno));
-		return EX_TEMPFAIL;
-	}
-	if (moved > 0)
-		log_info("%s/mail: %lu item(s) back from cur/ to new/", dir,
-		    moved);
-	if (spool_recover(&drop, &moved) == -1) {
-		log_errorx("%s/drop: recovering cur/: %s", dir, strerror(errno));
-		return EX_TEMPFAIL;
-	}
-	if (moved > 0)
-		log_info("%s/drop: %lu item(s) back from cur/ to new/", dir,
-		    moved);
+	if ((x = spool_start(dir, pd, &root)) != 0 ||
+	    (x = spool_stage(&mail, root, dir, "mail", 1)) != 0 ||
+	    (x = spool_stage(&drop, root, dir, "drop", 1)) != 0 ||
+	    (x = spool_stage(&sr.xml, root, dir, "xml", 0)) != 0)
+		return x;
 	if (spool_adopt(&drop, quiet, &moved) == -1) {
 		log_errorx("%s/drop: %s", dir, strerror(errno));
 		return EX_TEMPFAIL;
 	}
 	if (moved > 0)
 		log_info("%s/drop: %lu dropped file(s) taken", dir, moved);
-	if (sandbox_enter(SANDBOX_SPOOL, pd->active ? "/" : dir) == -1) {
-		log_errorx("can't enter the %s sandbox: %s", sandbox_name(),
-		    strerror(errno));
-		return EX_OSERR;
-	}
+	if ((x = confine_spool(pd, 0, dir)) != 0)
+		return x;
 	do {
 		if ((seen = spool_consume(&mail, spool_one, &sr)) == -1 ||
 		    (more = spool_consume(&drop, spool_one, &sr)) == -1)
