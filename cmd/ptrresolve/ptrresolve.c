@@ -9,7 +9,6 @@
  * of SPOOL/events/new into one of SPOOL/out/new, published whole.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>

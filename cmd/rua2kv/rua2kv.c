@@ -7,10 +7,8 @@
  * file per report into SPOOL/events/new, whole or not at all; a report
  * it refuses sends its input to SPOOL/xml/fail with the reason.
  */
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>

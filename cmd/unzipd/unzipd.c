@@ -10,10 +10,8 @@
  * of the named files, or of stdin, to stdout.  Either way no network,
  * no exec: a sandbox after start.
  */
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
