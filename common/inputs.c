@@ -9,6 +9,7 @@
 
 #include "inputs.h"
 #include "log.h"
+#include "wbuf.h"
 
 int
 inputs_open(struct inputs *in, int argc, char *argv[], int *rc)
@@ -50,8 +51,7 @@ inputs_open(struct inputs *in, int argc, char *argv[], int *rc)
 		in->names[i] = in->paths[i] = argv[i];
 		if ((in->fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
 			log_errorx("%s: %s", argv[i], strerror(errno));
-			if (*rc < EX_NOINPUT)
-				*rc = EX_NOINPUT;
+			*rc = exit_worse(*rc, EX_NOINPUT);
 		}
 	}
 	return 0;
@@ -69,4 +69,21 @@ inputs_close(struct inputs *in)
 	free(in->names);
 	free(in->paths);
 	memset(in, 0, sizeof(*in));
+}
+
+int
+inputs_done(struct inputs *in, struct wbuf *out, int rc)
+{
+	inputs_close(in);
+	if (wbuf_flush(out) == -1 || close(STDOUT_FILENO) == -1) {
+		log_errorx("stdout: %s", strerror(errno));
+		rc = exit_worse(rc, EX_IOERR);
+	}
+	return rc;
+}
+
+int
+exit_worse(int a, int b)
+{
+	return a > b ? a : b;
 }

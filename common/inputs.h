@@ -23,4 +23,15 @@ int	inputs_open(struct inputs *, int argc, char *argv[], int *rc);
 /* Closes what is still open. */
 void	inputs_close(struct inputs *);
 
+struct wbuf;
+
+/*
+ * The end of filter mode: close the inputs, flush and close stdout.
+ * Returns the worse of rc and, if stdout failed (said), EX_IOERR.
+ */
+int	inputs_done(struct inputs *, struct wbuf *out, int rc);
+
+/* The worse of two exit statuses: a failure beats success. */
+int	exit_worse(int, int);
+
 #endif

@@ -347,14 +347,9 @@ filter_main(int argc, char *argv[], struct run *r, const struct privdrop *pd)
 		if (in.fds[i] == -1)
 			continue;
 		r->name = in.names[i];
-		x = run_input(r, in.fds[i]);
-		rc = rc > x ? rc : x;
+		rc = exit_worse(rc, run_input(r, in.fds[i]));
 	}
-	inputs_close(&in);
-	if (wbuf_flush(&out) == -1 || close(STDOUT_FILENO) == -1) {
-		log_errorx("stdout: %s", strerror(errno));
-		rc = rc > EX_IOERR ? rc : EX_IOERR;
-	}
+	rc = inputs_done(&in, &out, rc);
 	if (r->res != NULL)
 		log_info("%lu queries", res_queries(r->res));
 	return rc;

@@ -41,13 +41,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* The worse of two exit statuses (a failure beats success). */
-static int
-worse(int a, int b)
-{
-	return a > b ? a : b;
-}
-
 /* ------------------------------------------------------------ filter */
 
 struct filter {
@@ -130,16 +123,11 @@ filter_main(int argc, char *argv[], enum event_format fmt,
 	for (i = 0; i < in.n && out.err == 0; i++) {
 		if (in.fds[i] == -1)
 			continue;
-		rc = worse(rc, filter_one(in.fds[i], in.names[i],
+		rc = exit_worse(rc, filter_one(in.fds[i], in.names[i],
 		    in.paths[i] != NULL ? basename(in.paths[i]) :
 		    NULL, fmt));
 	}
-	inputs_close(&in);
-	if (wbuf_flush(&out) == -1 || close(STDOUT_FILENO) == -1) {
-		log_errorx("stdout: %s", strerror(errno));
-		rc = worse(rc, EX_IOERR);
-	}
-	return rc;
+	return inputs_done(&in, &out, rc);
 }
 
 /* ------------------------------------------------------------ spool */

@@ -47,12 +47,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static int
-worse(int a, int b)
-{
-	return a > b ? a : b;
-}
-
 /*
  * The whole input, up to message_bytes.  Returns 0, 1 when it is larger
  * (refused), or -1 on a read error (errno).
@@ -220,14 +214,9 @@ filter_main(int argc, char *argv[], const struct privdrop *pd)
 		exit(r);
 	for (i = 0; i < in.n && out.err == 0; i++)
 		if (in.fds[i] != -1)
-			rc = worse(rc, filter_one(in.fds[i], in.names[i]));
-	inputs_close(&in);
+			rc = exit_worse(rc, filter_one(in.fds[i], in.names[i]));
 	free(pend.buf);
-	if (wbuf_flush(&out) == -1 || close(STDOUT_FILENO) == -1) {
-		log_errorx("stdout: %s", strerror(errno));
-		rc = worse(rc, EX_IOERR);
-	}
-	return rc;
+	return inputs_done(&in, &out, rc);
 }
 
 /* ------------------------------------------------------------ spool */
