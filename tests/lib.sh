@@ -75,3 +75,22 @@ rua2kv() { "$BIN/rua2kv" $RUN_AS "$@"; }
 
 # At the end of each test: non-zero exit when an assertion failed.
 finish() { exit $((_failed > 0)); }
+
+# sandboxed PROG ARGS...: start PROG reading an empty pipe (its writing
+# end held on fd 3), wait up to 5 s for its seccomp filter, and set $pid
+# and $status (its /proc status).  Redirect the call for PROG's output;
+# feed it with >&3, then `exec 3>&-; wait $pid`.
+sandboxed() {
+	rm -f "$T/.in"
+	mkfifo "$T/.in"
+	"$@" <"$T/.in" &
+	pid=$!
+	exec 3>"$T/.in"
+	_i=0
+	while [ $_i -lt 50 ] && ! grep -q '^Seccomp:[[:space:]]*2' \
+	    "/proc/$pid/status" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	status=$(cat "/proc/$pid/status" 2>/dev/null)
+}

@@ -12,15 +12,7 @@ if [ "$(uname -s)" != Linux ]; then
 fi
 
 # rua2kv waits on an empty pipe: by then it must be sandboxed.
-mkfifo in
-"$BIN/rua2kv" $RUN_AS <in >out 2>err &
-pid=$!
-exec 3>in
-i=0
-while [ $i -lt 50 ] && ! grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status" 2>/dev/null; do
-	sleep 0.1; i=$((i + 1))
-done
-status=$(cat "/proc/$pid/status" 2>/dev/null)
+sandboxed "$BIN/rua2kv" $RUN_AS >out 2>err
 like "filter mode: seccomp filter on while waiting for input" "$status" \
     '^Seccomp:[[:space:]]*2$'
 like "filter mode: no new privileges" "$status" '^NoNewPrivs:[[:space:]]*1$'

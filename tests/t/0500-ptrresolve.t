@@ -247,17 +247,9 @@ ok "-F json: nothing else changed" same want.rest got.rest
 
 # Sandboxed before the first byte is read.
 if [ "$(uname -s)" = Linux ]; then
-	mkfifo in
-	"$BIN/ptrresolve" $RUN_AS -s "$DNS_SERVER" <in >sb.out 2>sb.err &
-	pid=$!
-	exec 3>in
-	i=0
-	while [ $i -lt 50 ] && ! grep -q '^Seccomp:[[:space:]]*2' \
-	    "/proc/$pid/status" 2>/dev/null; do
-		sleep 0.1; i=$((i + 1))
-	done
-	like "sandbox: seccomp filter on while waiting for input" \
-	    "$(cat "/proc/$pid/status" 2>/dev/null)" '^Seccomp:[[:space:]]*2$'
+	sandboxed "$BIN/ptrresolve" $RUN_AS -s "$DNS_SERVER" >sb.out 2>sb.err
+	like "sandbox: seccomp filter on while waiting for input" "$status" \
+	    '^Seccomp:[[:space:]]*2$'
 	sed -n 1p all.kv >&3
 	exec 3>&-
 	wait $pid
