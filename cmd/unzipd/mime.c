@@ -135,6 +135,15 @@ hex_value(int c)
 	return -1;
 }
 
+/* The byte "XX" after the escape at s[i] stands for, or -1. */
+static int
+hex_pair(const unsigned char *s, size_t i, size_t n)
+{
+	if (i + 2 >= n || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0)
+		return -1;
+	return hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]);
+}
+
 static int
 b64_value(int c)
 {
@@ -286,6 +295,7 @@ static size_t
 qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 {
 	size_t	i = 0, o = 0, next;
+	int	b;
 
 	while (i < n) {
 		if (in[i] != '=') {
@@ -294,10 +304,8 @@ qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 		}
 		if ((next = qp_soft_break(in, n, i + 1)) != 0)
 			i = next;
-		else if (i + 2 < n && hex_value(in[i + 1]) >= 0 &&
-		    hex_value(in[i + 2]) >= 0) {
-			out[o++] = (unsigned char)(hex_value(in[i + 1]) << 4 |
-			    hex_value(in[i + 2]));
+		else if ((b = hex_pair(in, i, n)) >= 0) {
+			out[o++] = (unsigned char)b;
 			i += 3;
 		} else
 			out[o++] = in[i++];
@@ -305,36 +313,23 @@ qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 	return o;
 }
 
-/* "%XX" as a byte (RFC 2231), any other '%' as it is. */
+/*
+ * Text with byte escapes: "<esc>XX" is a byte, any other <esc> is kept
+ * as it is; with `underscore`, '_' is a space.  '%' for RFC 2231, '='
+ * and underscore for RFC 2047's "Q".
+ */
 static void
-pct_add(struct text *t, const char *s, size_t n)
+escapes_add(struct text *t, const char *s, size_t n, char esc, int underscore)
 {
-	size_t	i;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i;
+	int			 b;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-		    hex_value(s[i + 2]) >= 0) {
-			text_addc(t, hex_value(s[i + 1]) << 4 |
-			    hex_value(s[i + 2]));
-			i += 2;
-		} else
-			text_addc(t, s[i]);
-	}
-}
-
-/* RFC 2047 "Q": '_' is a space, "=XX" a byte. */
-static void
-q_add(struct text *t, const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '_')
+		if (underscore && s[i] == '_')
 			text_addc(t, ' ');
-		else if (s[i] == '=' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-		    hex_value(s[i + 2]) >= 0) {
-			text_addc(t, hex_value(s[i + 1]) << 4 |
-			    hex_value(s[i + 2]));
+		else if (s[i] == esc && (b = hex_pair(u, i, n)) >= 0) {
+			text_addc(t, b);
 			i += 2;
 		} else
 			text_addc(t, s[i]);
@@ -465,7 +460,7 @@ eword_add(struct text *out, const struct eword *ew)
 		raw.len = b64_decode((const unsigned char *)ew->txt,
 		    ew->txtlen, buf);
 	else
-		q_add(&raw, ew->txt, ew->txtlen);
+		escapes_add(&raw, ew->txt, ew->txtlen, '=', 1);
 	charset_add(out, ew->cs, ew->cslen, raw.p, raw.len);
 }
 
@@ -735,7 +730,7 @@ param_text(const char *hv, const char *attr, struct text *out)
 	if (pc.whole.kind == PV_EXT) {
 		n = pc.whole.len;
 		v = ext_split(pc.buf + pc.whole.off, &n, &cs, &cslen);
-		pct_add(&raw, v, n);
+		escapes_add(&raw, v, n, '%', 0);
 		charset_add(out, cs, cslen, raw.p, raw.len);
 		return 1;
 	}
@@ -750,7 +745,7 @@ param_text(const char *hv, const char *attr, struct text *out)
 			}
 			if (i == 0)
 				v = ext_split(v, &n, &cs, &cslen);
-			pct_add(&raw, v, n);
+			escapes_add(&raw, v, n, '%', 0);
 			ext = 1;
 		}
 		if (ext)
