@@ -3,7 +3,7 @@
 # limit and one past it.  Inputs are made here from our own sample
 # reports by tests/mkfixture.py.
 . "$(dirname "$0")/../lib.sh"
-plan 62
+plan 64
 cd "$T" || exit 1
 
 mk() { python3 "$TOP/tests/mkfixture.py" "$@"; }
@@ -83,6 +83,14 @@ refused dtd.xml 'XML: report 1: a document type declaration' "DOCTYPE"
 head -c 300 r.xml >cut.xml
 refused cut.xml 'XML: report 1: the XML ends before its root element does' \
     "XML cut short"
+# A report refused after its first MiB has gone to stdout: said.
+{ printf '<?xml version="1.0"?>\n<feedback>'
+  head -c 1100000 /dev/zero | tr '\0' ' '
+  printf '<!DOCTYPE x></feedback>\n'; } >late.xml
+run unzipd -x late.xml
+is "refused after 1 MiB out: exit 65" "$rc" 65
+like "refused after 1 MiB out: the partial report said" "$err" \
+    '^unzipd: late.xml: report 1 was partly written to stdout$'
 echo "just text" >text.txt
 refused text.txt 'no DMARC report in the message' "neither mail nor report"
 

@@ -8,7 +8,7 @@ if [ ! -x "$BIN/ptrresolve" ]; then
 fi
 . "$TOP/tests/dns.sh"
 dns_start
-plan 12
+plan 18
 cd "$T" || exit 1
 
 S=$T/spool
@@ -31,6 +31,28 @@ is "its lines resolved, in out/new under the same name" \
     ' source_hostname="mail.example.com."  source_hostname="nxdomain" '
 is "events/new and events/cur empty" \
     "$(ls "$S/events/new" "$S/events/cur" | grep -v : | grep -c .)" 0
+
+# A line longer than 16 MiB: the events file fails for good, with the
+# reason; the spool goes on.
+{ printf 'source_ip="192.0.2.10", source_hostname="-", x="'
+  head -c 16777300 /dev/zero | tr '\0' a; echo '"'; } >"$S/events/tmp/huge"
+mv "$S/events/tmp/huge" "$S/events/new/huge"
+cp "$S/out/new/r1-1" "$S/events/new/after"
+[ -n "$RUN_AS" ] && chown -R nobody "$S"
+run ptr -d "$S"
+is "a line over 16 MiB: exit 0, the spool goes on" "$rc" 0
+is "a line over 16 MiB: to events/fail with the reason" \
+    "$(cat "$S/events/fail/huge.why")" "a line longer than 16777216 bytes"
+ok "a line over 16 MiB: nothing in out/" \
+    test ! -e "$S/out/new/huge" -a -z "$(ls "$S/out/tmp")"
+ok "a line over 16 MiB: the next file done" test -f "$S/out/new/after"
+
+# -s checked before anything runs.
+run "$BIN/ptrresolve" $RUN_AS -s 127.0.0.1:99999 -N </dev/null
+is "-s with a bad port: usage error" "$rc" 64
+run "$BIN/ptrresolve" $RUN_AS -s 127.0.0.1 -s 127.0.0.1 -s 127.0.0.1 \
+    -s 127.0.0.1 -s 127.0.0.1 -s 127.0.0.1 -s 127.0.0.1 -N </dev/null
+like "a seventh -s: refused" "$rc:$err" '^64:.*at most 6 servers'
 
 # More lines than the window holds (4096), the last without a newline:
 # every line out once, in order.
