@@ -5,33 +5,18 @@
 # For a file the oracle can't parse strictly, rua2kv must either recover
 # the oracle's lenient figures or refuse it with one clear line, a
 # non-zero exit and no events; it must never crash.
-import json
 import os
 import subprocess
 import sys
 
-here = os.path.dirname(os.path.abspath(__file__))
-top = os.path.dirname(os.path.dirname(here))
-corpus = os.environ.get("DMARC_CORPUS", os.path.join(top, "..", "shared", "corpus"))
-rua2kv = os.path.join(top, "bin", "rua2kv")
-run_as = ["-u", "nobody"] if os.geteuid() == 0 else []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from corpus import bindir, corpus, count, run_as, compressed, cases as select
 
-expected_path = os.path.join(corpus, "EXPECTED.jsonl")
-if not os.path.exists(expected_path):
-    print("1..0 # SKIP no corpus at %s" % corpus)
-    sys.exit(0)
-
-cases = []
-with open(expected_path) as f:
-    for line in f:
-        e = json.loads(line)
-        if not e["file"].startswith("aggregate/"):
-            continue
-        with open(os.path.join(corpus, e["file"]), "rb") as g:
-            head = g.read(4)
-        if head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04":
-            continue            # compressed: unzipd's job
-        cases.append(e)
+rua2kv = os.path.join(bindir, "rua2kv")
+# compressed ones are unzipd's (0420)
+cases = select(lambda e, path: e["file"].startswith("aggregate/") and
+               not compressed(path))
 
 print("1..%d" % len(cases))
 n = 0
@@ -41,19 +26,7 @@ for e in cases:
     p = subprocess.run([rua2kv] + run_as + ["-f", "json", path],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     err = p.stderr.decode("utf-8", "replace").strip()
-    events = 0
-    messages = 0
-    bad_json = None
-    for line in p.stdout.splitlines():
-        try:
-            ev = json.loads(line)
-        except ValueError as x:
-            bad_json = str(x)
-            break
-        events += 1
-        c = ev["feedback"].get("record", {}).get("row", {}).get("count")
-        if c is not None and c.strip().lstrip("+-").isdigit():
-            messages += int(c)
+    events, messages, bad_json = count(p.stdout)
     want = e if e["ok"] else e.get("lenient") or {}
     why = ""
     if p.returncode < 0:

@@ -5,35 +5,18 @@
 # messages.  A file the oracle rejects must be rejected by unzipd or
 # rua2kv with a clear reason (a non-zero exit and a line saying why),
 # never a crash and never events.
-import json
 import os
 import subprocess
 import sys
 
-here = os.path.dirname(os.path.abspath(__file__))
-top = os.path.dirname(os.path.dirname(here))
-corpus = os.environ.get("DMARC_CORPUS", os.path.join(top, "..", "shared", "corpus"))
-unzipd = os.path.join(top, "bin", "unzipd")
-rua2kv = os.path.join(top, "bin", "rua2kv")
-run_as = ["-u", "nobody"] if os.geteuid() == 0 else []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from corpus import bindir, corpus, count, run_as, compressed, cases as select
 
-expected_path = os.path.join(corpus, "EXPECTED.jsonl")
-if not os.path.exists(expected_path):
-    print("1..0 # SKIP no corpus at %s" % corpus)
-    sys.exit(0)
-
-cases = []
-with open(expected_path) as f:
-    for line in f:
-        e = json.loads(line)
-        path = os.path.join(corpus, e["file"])
-        if e["file"].startswith("email/"):
-            cases.append(e)
-        elif e["file"].startswith("aggregate/"):
-            with open(path, "rb") as g:
-                head = g.read(4)
-            if head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04":
-                cases.append(e)
+unzipd = os.path.join(bindir, "unzipd")
+rua2kv = os.path.join(bindir, "rua2kv")
+cases = select(lambda e, path: e["file"].startswith("email/") or
+               (e["file"].startswith("aggregate/") and compressed(path)))
 
 print("1..%d" % len(cases))
 n = 0
@@ -48,18 +31,7 @@ for e in cases:
     uerr = u.stderr.read().decode("utf-8", "replace").strip()
     u.wait()
     rerr = r.stderr.decode("utf-8", "replace").strip()
-    events = messages = 0
-    bad_json = None
-    for line in r.stdout.splitlines():
-        try:
-            ev = json.loads(line)
-        except ValueError as x:
-            bad_json = str(x)
-            break
-        events += 1
-        c = ev["feedback"].get("record", {}).get("row", {}).get("count")
-        if c is not None and c.strip().isdigit():
-            messages += int(c)
+    events, messages, bad_json = count(r.stdout)
     # A zip's top-level figures are its first good report's; all its
     # good members' reports must come out, and a bad member may make
     # the exit status non-zero.
