@@ -9,7 +9,7 @@
 #ifndef DP_SANDBOX_H
 #define DP_SANDBOX_H
 
-enum sandbox_kind {	/* flags: SANDBOX_SPOOL | SANDBOX_DNS */
+enum sandbox_kind {	/* flags: SANDBOX_SPOOL | SANDBOX_DNS | ... */
 	/* read and write on descriptors already open; memory; exit */
 	SANDBOX_STDIO = 0,
 	/* creating, renaming, linking, removing and listing files below
@@ -18,6 +18,9 @@ enum sandbox_kind {	/* flags: SANDBOX_SPOOL | SANDBOX_DNS */
 	/* sending and receiving on the resolver's socket, already open;
 	 * poll(2) */
 	SANDBOX_DNS = 2,
+	/* making TCP connections to addresses already looked up, and
+	 * talking on them; waiting */
+	SANDBOX_NET = 4,
 };
 
 /*

@@ -45,9 +45,20 @@ static const char *const calls_dns[] = {
 	NULL
 };
 
+static const char *const calls_net[] = {
+	"socket", "connect", "getsockopt", "setsockopt", "getsockname",
+	"getpeername", "shutdown", "poll", "ppoll", "sendto", "recvfrom",
+	"sendmsg", "recvmsg", "fcntl", "clock_nanosleep", "nanosleep",
+	/* libcurl's wake-up pair between its own calls */
+	"socketpair",
+	NULL
+};
+
 static const char *const calls_spool[] = {
 	"openat", "unlinkat", "renameat", "renameat2", "linkat", "fsync",
 	"fdatasync", "getdents64", "fcntl", "faccessat", "faccessat2",
+	/* the host part of spool_uniqname()'s names */
+	"uname",
 	NULL
 };
 
@@ -172,6 +183,8 @@ sandbox_enter(int kind, const char *dir)
 		rc = add_rules(ctx, SCMP_ACT_ERRNO(EACCES), probes);
 	if (rc >= 0 && (kind & SANDBOX_DNS))
 		rc = add_rules(ctx, SCMP_ACT_ALLOW, calls_dns);
+	if (rc >= 0 && (kind & SANDBOX_NET))
+		rc = add_rules(ctx, SCMP_ACT_ALLOW, calls_net);
 	if (rc < 0)
 		goto out;
 	rc = seccomp_load(ctx);

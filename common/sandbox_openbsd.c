@@ -13,7 +13,7 @@ sandbox_enter(int kind, const char *dir)
 	char	promises[64];
 
 	(void)snprintf(promises, sizeof(promises), "stdio%s%s",
-	    (kind & SANDBOX_DNS) ? " inet" : "",
+	    (kind & (SANDBOX_DNS | SANDBOX_NET)) ? " inet" : "",
 	    (kind & SANDBOX_SPOOL) ? " rpath wpath cpath" : "");
 	if ((kind & SANDBOX_SPOOL) && (unveil(dir, "rwc") == -1 ||
 	    unveil(NULL, NULL) == -1))

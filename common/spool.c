@@ -429,10 +429,30 @@ spool_abort(struct spool_item *it)
 }
 
 int
+spool_relink(struct stage *st, const char *name)
+{
+	int	rc = 0;
+
+	if (linkat(st->tmp, name, st->new, name, 0) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		rc = 1;
+	}
+	/*
+	 * The item is in new/ now; a tmp/ name left behind by a failed
+	 * unlink is harmless and replaced by the next spool_create().
+	 */
+	(void)unlinkat(st->tmp, name, 0);
+	if (rc == 0 && fsync(st->new) == -1)
+		return -1;
+	return rc;
+}
+
+int
 spool_publish(struct spool_item *it)
 {
 	struct stage	*st = it->st;
-	int		 fd = it->fd, rc = 0, saved;
+	int		 fd = it->fd, rc, saved;
 
 	it->fd = -1;
 	if (fsync(fd) == -1) {
@@ -443,18 +463,8 @@ spool_publish(struct spool_item *it)
 	}
 	if (close(fd) == -1)
 		goto fail;
-	if (linkat(st->tmp, it->name, st->new, it->name, 0) == -1) {
-		if (errno != EEXIST)
-			goto fail;
-		rc = 1;
-	}
-	/*
-	 * The item is in new/ now; a tmp/ name left behind by a failed
-	 * unlink is harmless and replaced by the next spool_create().
-	 */
-	(void)unlinkat(st->tmp, it->name, 0);
-	if (rc == 0 && fsync(st->new) == -1)
-		return -1;
+	if ((rc = spool_relink(st, it->name)) == -1)
+		goto fail;
 	return rc;
 fail:
 	spool_abort(it);

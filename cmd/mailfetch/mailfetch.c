@@ -1,0 +1,553 @@
+/*
+ * mailfetch: take DMARC report mails from an IMAP or POP3 mailbox into
+ * SPOOL/mail/, whole, and only then delete, move or mark them at the
+ * server.  The only program of the chain with network access to the
+ * mailbox and its password; it decides nothing about a mail beyond its
+ * Subject.
+ *
+ * Everything is read and looked up before the sandbox: the config, the
+ * secrets file, the CA certificates, the server's addresses.  After it
+ * the process can talk to sockets and write below the spool, and that is
+ * all.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <malloc.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include "conf.h"
+#include "limit.h"
+#include "log.h"
+#include "mailfetch.h"
+#include "num.h"
+#include "opts.h"
+#include "privdrop.h"
+#include "sandbox.h"
+#include "sha256.h"
+#include "spool.h"
+
+#define CONF_DEFAULT	"/etc/dmarcpipe/dmarcpipe.conf"
+#define SPOOL_DEFAULT	"/var/spool/dmarcpipe"
+#define CA_MAX		(16 * 1024 * 1024)
+#define MARKERS_MAX	32
+
+static volatile sig_atomic_t	stop;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mailfetch [-w] [-c conf] [-d spool] [-l level] "
+	    "[-L limit=value] [-n max]\n"
+	    "                 [-u user]\n");
+	exit(EX_USAGE);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* ------------------------------------------------------------ memory */
+
+/*
+ * libcurl copies the password (and builds the login line from it) in
+ * memory it frees later; this free wipes every block first, so no
+ * copy outlives its use.
+ */
+static void
+wipe_free(void *p)
+{
+	if (p == NULL)
+		return;
+#ifdef __GLIBC__
+	explicit_bzero(p, malloc_usable_size(p));
+#endif
+	free(p);
+}
+
+static void *
+wipe_realloc(void *p, size_t n)
+{
+	void	*q;
+	size_t	 old;
+
+	if (p == NULL)
+		return malloc(n);
+#ifdef __GLIBC__
+	old = malloc_usable_size(p);
+#else
+	return realloc(p, n);
+#endif
+	if ((q = malloc(n ? n : 1)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p);
+	return q;
+}
+
+/* ------------------------------------------------------------ config */
+
+struct settings {
+	struct conf	 conf, secrets;
+	const char	*confpath;
+	const char	*spool;
+	char		*markers[MARKERS_MAX + 1];
+	char		 markers_buf[CONF_LINE_MAX + 1];
+	long		 poll_interval;
+};
+
+static int
+bad(const struct conf *c, const char *key, const char *why)
+{
+	log_msg(LOG_CRITICAL, "%s:%d: %s: %s", c->path, conf_line(c, key),
+	    key, why);
+	return EX_CONFIG;
+}
+
+/* A number key, or its default; -1 when bad (said). */
+static long long
+conf_num(const struct conf *c, const char *key, long long dflt,
+    long long min, long long max)
+{
+	const char	*v = conf_get(c, key), *why;
+	long long	 n;
+
+	if (v == NULL || *v == '\0')
+		return dflt;
+	if (num_parse(v, min, max, &n, &why) == -1) {
+		(void)bad(c, key, why);
+		return -1;
+	}
+	return n;
+}
+
+static int
+read_file(const char *path, int fd, char **buf, size_t *len, size_t max)
+{
+	struct stat	sb;
+	ssize_t		r;
+	size_t		n = 0;
+
+	if (fstat(fd, &sb) == -1)
+		return -1;
+	if (sb.st_size < 0 || (size_t)sb.st_size > max) {
+		log_msg(LOG_CRITICAL, "%s: bigger than %zu bytes", path, max);
+		errno = EFBIG;
+		return -1;
+	}
+	if ((*buf = malloc((size_t)sb.st_size + 1)) == NULL)
+		return -1;
+	while (n < (size_t)sb.st_size &&
+	    (r = read(fd, *buf + n, (size_t)sb.st_size - n)) > 0)
+		n += (size_t)r;
+	*len = n;
+	return 0;
+}
+
+static int
+open_conf(struct conf *c, const char *path, enum conf_kind kind)
+{
+	char	why[1200];
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_msg(LOG_CRITICAL, "%s: %s", path, strerror(errno));
+		return EX_CONFIG;
+	}
+	if (conf_read(c, fd, path, kind, why, sizeof(why)) == -1) {
+		(void)close(fd);
+		log_msg(LOG_CRITICAL, "%s", why);
+		return EX_CONFIG;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+/* The CA certificates, read now, since the sandbox can't open them. */
+static int
+load_ca(struct fetch *f, const struct conf *c)
+{
+	const char	*path = conf_get(c, "tls_ca_file");
+	char		*buf;
+	size_t		 len;
+	int		 fd;
+	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (path == NULL || *path == '\0')
+		path = v->cainfo ? v->cainfo :
+		    "/etc/ssl/certs/ca-certificates.crt";
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    read_file(path, fd, &buf, &len, CA_MAX) == -1) {
+		log_msg(LOG_CRITICAL, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
+		return EX_CONFIG;
+	}
+	(void)close(fd);
+	f->srv.ca.data = buf;
+	f->srv.ca.len = len;
+	f->srv.ca.flags = CURL_BLOB_NOCOPY;
+	return 0;
+}
+
+/* The server's addresses, looked up now, handed to libcurl. */
+static int
+resolve(struct fetch *f)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 entry[1024], addr[INET6_ADDRSTRLEN + 2];
+	char		 port[16];
+	size_t		 n;
+	int		 rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	(void)snprintf(port, sizeof(port), "%d", f->srv.port);
+	if ((rc = getaddrinfo(f->srv.host, port, &hints, &res)) != 0) {
+		log_msg(LOG_CRITICAL, "%s: %s", f->srv.host,
+		    gai_strerror(rc));
+		return rc == EAI_AGAIN ? EX_TEMPFAIL : EX_NOHOST;
+	}
+	n = (size_t)snprintf(entry, sizeof(entry), "%s:%d:", f->srv.host,
+	    f->srv.port);
+	for (ai = res; ai != NULL && n < sizeof(entry); ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			(void)inet_ntop(AF_INET, &((struct sockaddr_in *)
+			    (void *)ai->ai_addr)->sin_addr, addr, sizeof(addr));
+		else if (ai->ai_family == AF_INET6) {
+			addr[0] = '[';
+			(void)inet_ntop(AF_INET6, &((struct sockaddr_in6 *)
+			    (void *)ai->ai_addr)->sin6_addr, addr + 1,
+			    sizeof(addr) - 2);
+			(void)strcat(addr, "]");
+		} else
+			continue;
+		n += (size_t)snprintf(entry + n, sizeof(entry) - n, "%s%s",
+		    entry[n - 1] == ':' ? "" : ",", addr);
+	}
+	freeaddrinfo(res);
+	if (n >= sizeof(entry) || entry[n - 1] == ':') {
+		log_msg(LOG_CRITICAL, "%s: no usable address", f->srv.host);
+		return EX_NOHOST;
+	}
+	if ((f->srv.resolve = curl_slist_append(NULL, entry)) == NULL)
+		return EX_OSERR;
+	return 0;
+}
+
+static int
+markers_read(struct fetch *f, struct settings *s)
+{
+	const char	*v = conf_get(&s->conf, "subjects");
+	struct sha256	 h;
+	unsigned char	 d[32];
+	char		*p, *m;
+	size_t		 n = 0, i;
+
+	if (v == NULL) {
+		f->markers = default_markers;
+	} else {
+		(void)snprintf(s->markers_buf, sizeof(s->markers_buf), "%s",
+		    v);
+		for (p = s->markers_buf; (m = strsep(&p, ",\n")) != NULL; ) {
+			while (*m == ' ' || *m == '\t')
+				m++;
+			for (i = strlen(m); i > 0 && (m[i - 1] == ' ' ||
+			    m[i - 1] == '\t'); i--)
+				m[i - 1] = '\0';
+			if (*m == '\0')
+				continue;
+			if (n == MARKERS_MAX)
+				return bad(&s->conf, "subjects",
+				    "more than 32 markers");
+			s->markers[n++] = m;
+		}
+		if (n == 0)
+			return bad(&s->conf, "subjects", "no marker");
+		s->markers[n] = NULL;
+		f->markers = (const char *const *)s->markers;
+	}
+	sha256_init(&h);
+	for (i = 0; f->markers[i] != NULL; i++)
+		sha256_update(&h, f->markers[i], strlen(f->markers[i]) + 1);
+	sha256_final(&h, d);
+	for (i = 0; i < 8; i++)
+		(void)snprintf(f->markers_id + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+static int
+settings(struct fetch *f, struct settings *s, int level_set)
+{
+	struct conf	*c = &s->conf;
+	const char	*v, *why;
+	char		 path[1024], dir[1024];
+	long long	 n;
+	int		 x, b;
+
+	if ((x = open_conf(c, s->confpath, CONF_MAIN)) != 0)
+		return x;
+	if (!level_set && (v = conf_get(c, "log_level")) != NULL &&
+	    *v != '\0' && log_set_level(v, &why) == -1)
+		return bad(c, "log_level", why);
+	if ((v = conf_get(c, "skip_mail_download")) != NULL && *v != '\0' &&
+	    conf_bool(v) == -1)
+		return bad(c, "skip_mail_download", "not 0 or 1");
+	v = conf_get(c, "mailserver_protocol");
+	if (v == NULL || *v == '\0')
+		return bad(c, "mailserver_protocol", "not set (IMAP, IMAPS, "
+		    "POP3, POP3S or o365)");
+	if (strcasecmp(v, "imap") == 0 || strcasecmp(v, "imaps") == 0 ||
+	    strcasecmp(v, "pop3") == 0 || strcasecmp(v, "pop3s") == 0) {
+		f->srv.scheme = strcasecmp(v, "imap") == 0 ? "imap" :
+		    strcasecmp(v, "imaps") == 0 ? "imaps" :
+		    strcasecmp(v, "pop3") == 0 ? "pop3" : "pop3s";
+		f->imap = f->srv.scheme[0] == 'i';
+	} else if (strcasecmp(v, "o365") == 0)
+		return bad(c, "mailserver_protocol", "o365 (Microsoft Graph) "
+		    "is not in this mailfetch yet");
+	else
+		return bad(c, "mailserver_protocol", "not IMAP, IMAPS, POP3, "
+		    "POP3S or o365");
+	if ((f->srv.host = conf_get(c, "mailserver_host")) == NULL ||
+	    *f->srv.host == '\0' || strpbrk(f->srv.host, "/@ \t[]") != NULL)
+		return bad(c, "mailserver_host", "not a host name or address");
+	n = conf_num(c, "mailserver_port", strcmp(f->srv.scheme, "imap") ==
+	    0 ? 143 : strcmp(f->srv.scheme, "imaps") == 0 ? 993 :
+	    strcmp(f->srv.scheme, "pop3") == 0 ? 110 : 995, 1, 65535);
+	if (n == -1)
+		return EX_CONFIG;
+	f->srv.port = (int)n;
+	if ((f->srv.user = conf_get(c, "mailserver_user")) == NULL ||
+	    *f->srv.user == '\0')
+		return bad(c, "mailserver_user", "not set");
+	f->folder = conf_get(c, "mailserver_mailboxfolder");
+	if (f->folder == NULL || *f->folder == '\0')
+		f->folder = "Inbox";
+	if (folder_quote(f->folder, f->folder_q, sizeof(f->folder_q)) == -1)
+		return bad(c, "mailserver_mailboxfolder", "not valid UTF-8 "
+		    "without control characters");
+	v = conf_get(c, "mailserver_action");
+	if (v == NULL || *v == '\0' || strcasecmp(v, "move") == 0)
+		f->action = ACT_MOVE;
+	else if (strcasecmp(v, "delete") == 0)
+		f->action = ACT_DELETE;
+	else if (strcasecmp(v, "mark_read") == 0)
+		f->action = ACT_MARK_READ;
+	else
+		return bad(c, "mailserver_action", "not move, delete or "
+		    "mark_read");
+	f->moveto = conf_get(c, "mailserver_moveto");
+	if (f->moveto == NULL || *f->moveto == '\0')
+		f->moveto = "Inbox/done/[YEAR]/week_[WEEK]";
+	if (folder_quote(f->moveto, path, sizeof(path)) == -1)
+		return bad(c, "mailserver_moveto", "not valid UTF-8 without "
+		    "control characters");
+	if (!f->imap && f->action == ACT_MOVE)
+		log_info("POP3 has no folders: mailserver_action move "
+		    "deletes the mail, as TA-dmarc does");
+	v = conf_get(c, "allow_plaintext");
+	if ((b = v && *v ? conf_bool(v) : 0) == -1)
+		return bad(c, "allow_plaintext", "not 0 or 1");
+	f->srv.plaintext_ok = b;
+	if ((n = conf_num(c, "connect_timeout", 30, 1, 3600)) == -1)
+		return EX_CONFIG;
+	f->srv.connect_timeout = (long)n;
+	if ((n = conf_num(c, "io_timeout", 60, 1, 3600)) == -1)
+		return EX_CONFIG;
+	f->srv.io_timeout = (long)n;
+	if (f->max_messages == 0) {
+		if ((n = conf_num(c, "max_messages", 1000, 1, 1000000)) == -1)
+			return EX_CONFIG;
+		f->max_messages = (long)n;
+	}
+	if ((n = conf_num(c, "poll_interval", 300, 1, 86400)) == -1)
+		return EX_CONFIG;
+	s->poll_interval = (long)n;
+	if ((x = markers_read(f, s)) != 0)
+		return x;
+	if (s->spool == NULL && ((s->spool = conf_get(c, "spool")) == NULL ||
+	    *s->spool == '\0'))
+		s->spool = SPOOL_DEFAULT;
+	if ((v = conf_get(c, "mailserver_pwd")) != NULL && *v != '\0' &&
+	    strcmp(v, "configured") != 0)
+		log_warnx("%s:%d: mailserver_pwd is ignored here: passwords "
+		    "belong in the secrets file", c->path,
+		    conf_line(c, "mailserver_pwd"));
+	/* the secrets file, beside the config unless said otherwise */
+	if ((v = conf_get(c, "secrets_file")) == NULL || *v == '\0') {
+		(void)snprintf(dir, sizeof(dir), "%s", s->confpath);
+		(void)snprintf(path, sizeof(path), "%s/secrets", dirname(dir));
+		v = path;
+	}
+	if ((x = open_conf(&s->secrets, v, CONF_SECRETS)) != 0)
+		return x;
+	v = conf_get(&s->secrets, "mailserver_pwd");
+	if (v == NULL || *v == '\0')
+		return bad(&s->secrets, "mailserver_pwd", "not set");
+	if ((f->pass = strdup(v)) == NULL)
+		return EX_OSERR;
+	conf_free(&s->secrets);		/* wipes it */
+	return load_ca(f, c);
+}
+
+/* ------------------------------------------------------------ running */
+
+static int
+exit_of(enum pass p)
+{
+	switch (p) {
+	case PASS_OK:
+		return 0;
+	case PASS_TEMP:
+	case PASS_DISK:
+		return EX_TEMPFAIL;
+	case PASS_UNREACHABLE:
+	case PASS_PROTOCOL:
+		return EX_UNAVAILABLE;
+	case PASS_TLS:
+		return EX_PROTOCOL;
+	case PASS_LOGIN:
+		return EX_NOPERM;
+	case PASS_FOLDER:
+		return EX_NOINPUT;
+	}
+	return EX_SOFTWARE;
+}
+
+static enum pass
+pass(struct fetch *f)
+{
+	struct conn	c;
+	enum pass	p;
+
+	f->got = f->skipped = f->acted = 0;
+	if ((p = session_open(f, &c)) != PASS_OK)
+		return p;
+	p = f->imap ? imap_pass(f, &c) : pop3_pass(f, &c);
+	conn_close(&c);
+	log_info("%s://%s: %lu report mail(s) fetched, %lu acted on, %lu "
+	    "left over a limit", f->srv.scheme, f->srv.host, f->got, f->acted,
+	    f->skipped);
+	return p;
+}
+
+static int
+state_dir(int root, const char *dir)
+{
+	int	fd;
+
+	if (mkdirat(root, "state", 0700) == -1 && errno != EEXIST) {
+		log_msg(LOG_CRITICAL, "%s/state: %s", dir, strerror(errno));
+		return -1;
+	}
+	fd = openat(root, "state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		log_msg(LOG_CRITICAL, "%s/state: %s", dir, strerror(errno));
+	return fd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct privdrop		 pd;
+	struct fetch		 f;
+	struct settings		 s;
+	struct limits		 lim;
+	struct sigaction	 sa;
+	struct timespec		 ts;
+	const char		*user = NULL;
+	enum pass		 p;
+	int			 ch, x, root, watch = 0, level_set = 0;
+
+	log_init("mailfetch");
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	s.confpath = CONF_DEFAULT;
+	limits_default(&lim);
+	while ((ch = getopt(argc, argv, "c:d:l:L:n:u:w")) != -1) {
+		switch (ch) {
+		case 'c':
+			s.confpath = optarg;
+			break;
+		case 'd':
+			s.spool = optarg;
+			break;
+		case 'n':
+			if ((f.max_messages = (long)opt_num(ch, optarg, 1,
+			    1000000)) == -1)
+				usage();
+			break;
+		case 'w':
+			watch = 1;
+			break;
+		default:
+			if (ch == 'l')
+				level_set = 1;
+			if (opt_shared(ch, optarg, &lim, &user) != 1)
+				usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((x = opt_privdrop(&pd, user)) != 0)
+		return x;
+	f.message_bytes = lim.message_bytes;
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free,
+	    wipe_realloc, strdup, calloc) != CURLE_OK) {
+		log_msg(LOG_CRITICAL, "libcurl: can't start");
+		return EX_SOFTWARE;
+	}
+	if ((x = settings(&f, &s, level_set)) != 0 || (x = resolve(&f)) != 0)
+		return x;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	if ((x = spool_start(s.spool, &pd, &root)) != 0 ||
+	    (x = spool_stage(&f.mail, root, s.spool, "mail", 0)) != 0)
+		return x;
+	if ((f.statedir = state_dir(root, s.spool)) == -1)
+		return EX_CANTCREAT;
+	if ((x = confine_spool(&pd, SANDBOX_NET, s.spool)) != 0)
+		return x;
+	for (;;) {
+		p = pass(&f);
+		if (!watch || stop)
+			break;
+		if (p != PASS_OK)
+			log_warnx("the pass ended early (exit status %d); "
+			    "trying again in %ld s", exit_of(p),
+			    s.poll_interval);
+		ts.tv_sec = s.poll_interval;
+		ts.tv_nsec = 0;
+		while (!stop && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		if (stop)
+			break;
+	}
+	explicit_bzero(f.pass, strlen(f.pass));
+	return exit_of(p);
+}
