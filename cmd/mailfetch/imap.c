@@ -31,6 +31,8 @@ struct imap {
 	int		 refusals;	/* actions the server refused */
 	int		 bye_ok;	/* LOGOUT: BYE is the answer */
 	char		 validity[24];
+	char		 delim;		/* the hierarchy separator */
+	char		 folder[1024];	/* f->folder, quoted for the wire */
 	char		 text[512];	/* the last tagged response's text */
 	char		 created[1024];	/* the move-to folder known to exist */
 };
@@ -303,6 +305,21 @@ on_select(struct cur *k, void *arg)
 		(void)snprintf(im->validity, sizeof(im->validity), "%lu", v);
 }
 
+/* LIST "" "": the hierarchy separator, a quoted character or NIL. */
+static void
+on_delim(struct cur *k, void *arg)
+{
+	struct imap	*im = arg;
+	char		 w[64], d[8];
+
+	if (atom(k, w, sizeof(w)) == -1 || strcasecmp(w, "LIST") != 0 ||
+	    skip_value(k) == -1)
+		return;
+	ws(k);
+	if (quoted(k, d, sizeof(d)) == 0 && strlen(d) == 1)
+		im->delim = d[0];
+}
+
 /* A UID as text, checked: 1..2^32-1. */
 static int
 uid_read(struct cur *k, char *buf, size_t cap)
@@ -524,7 +541,7 @@ move(struct imap *im, const char *uid, const char *date)
 	if (date == NULL || sscanf(date, "%d-%d-%d", &t.y, &t.m, &t.d) != 3)
 		today(&t);
 	if (moveto_expand(im->f->moveto, &t, folder, sizeof(folder)) == -1 ||
-	    folder_quote(folder, q, sizeof(q)) == -1) {
+	    folder_quote(folder, im->delim, q, sizeof(q)) == -1) {
 		log_errorx("mailserver_moveto: \"%s\" makes no folder name",
 		    im->f->moveto);
 		return 1;
@@ -836,7 +853,13 @@ imap_pass(struct fetch *f, struct conn *c)
 	im.st.fd = -1;
 	if ((rc = cmd(&im, on_capability, &im, "CAPABILITY")) < 0)
 		return pass_of(im.fault);
-	rc = cmd(&im, on_select, &im, "SELECT %s", f->folder_q);
+	im.delim = '/';
+	if (cmd(&im, on_delim, &im, "LIST \"\" \"\"") < 0)
+		return pass_of(im.fault);
+	if (folder_quote(f->folder, im.delim, im.folder, sizeof(im.folder)) ==
+	    -1)
+		return PASS_PROTOCOL;	/* checked when read: no room */
+	rc = cmd(&im, on_select, &im, "SELECT %s", im.folder);
 	if (rc != 0) {
 		if (rc < 0)
 			return pass_of(im.fault);

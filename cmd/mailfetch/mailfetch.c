@@ -342,7 +342,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	f->folder = conf_get(c, "mailserver_mailboxfolder");
 	if (f->folder == NULL || *f->folder == '\0')
 		f->folder = "Inbox";
-	if (folder_quote(f->folder, f->folder_q, sizeof(f->folder_q)) == -1)
+	if (folder_quote(f->folder, '/', path, sizeof(path)) == -1)
 		return bad(c, "mailserver_mailboxfolder", "not valid UTF-8 "
 		    "without control characters");
 	v = conf_get(c, "mailserver_action");
@@ -358,7 +358,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	f->moveto = conf_get(c, "mailserver_moveto");
 	if (f->moveto == NULL || *f->moveto == '\0')
 		f->moveto = "Inbox/done/[YEAR]/week_[WEEK]";
-	if (folder_quote(f->moveto, path, sizeof(path)) == -1)
+	if (folder_quote(f->moveto, '/', path, sizeof(path)) == -1)
 		return bad(c, "mailserver_moveto", "not valid UTF-8 without "
 		    "control characters");
 	if (!f->imap && f->action == ACT_MOVE)

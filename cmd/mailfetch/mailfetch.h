@@ -18,7 +18,6 @@ struct fetch {
 	int		 imap;		/* else POP3 */
 	char		*pass;
 	const char	*folder;	/* UTF-8, as configured */
-	char		 folder_q[1024];	/* quoted, modified UTF-7 */
 	enum action	 action;
 	const char	*moveto;
 	const char *const *markers;

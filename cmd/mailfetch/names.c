@@ -145,7 +145,7 @@ put_b64(struct out *o, const unsigned short *u, size_t n)
 }
 
 int
-folder_quote(const char *utf8, char *buf, size_t cap)
+folder_quote(const char *utf8, char delim, char *buf, size_t cap)
 {
 	const unsigned char	*s = (const unsigned char *)utf8;
 	size_t			 n = strlen(utf8), i = 0, k, nu;
@@ -156,7 +156,7 @@ folder_quote(const char *utf8, char *buf, size_t cap)
 	put(&o, '"');
 	while (i < n) {
 		if (s[i] >= 0x20 && s[i] < 0x7f) {
-			putq(&o, (char)s[i]);
+			putq(&o, s[i] == '/' ? delim : (char)s[i]);
 			if (s[i] == '&')
 				put(&o, '-');
 			i++;

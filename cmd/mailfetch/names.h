@@ -21,10 +21,11 @@ int	subject_matches(const char *hdr, size_t n, const char *const *markers);
 
 /*
  * The UTF-8 folder name as an IMAP quoted string in modified UTF-7
- * (RFC 3501 5.1.3), quotes included.  Returns -1 for invalid UTF-8, a
- * control character or no room.
+ * (RFC 3501 5.1.3), quotes included, each '/' (the configuration's
+ * hierarchy separator, as in TA-dmarc) written as the server's `delim`.
+ * Returns -1 for invalid UTF-8, a control character or no room.
  */
-int	folder_quote(const char *utf8, char *out, size_t cap);
+int	folder_quote(const char *utf8, char delim, char *out, size_t cap);
 
 /* A UTC calendar date. */
 struct ymd {

@@ -143,6 +143,14 @@ load(struct state *st, int fd, char *why, size_t whylen)
 		    errno ? strerror(errno) : "too big");
 		return -1;
 	}
+	if (sb.st_size == 0) {		/* new: say what it is */
+		if (write(fd, MAGIC "\n", sizeof(MAGIC)) != sizeof(MAGIC)) {
+			(void)snprintf(why, whylen, "state/%s: %s", st->file,
+			    errno ? strerror(errno) : "short write");
+			return -1;
+		}
+		return 0;
+	}
 	if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
 		return -1;
 	while (len < (size_t)sb.st_size &&
