@@ -25,9 +25,10 @@
 #include "sandbox.h"
 #include "tap.h"
 
-enum probe { P_SOCKET, P_OPEN, P_SPOOL, P_EXEC, P_QSORT, P_DNS };
+enum probe { P_SOCKET, P_OPEN, P_SPOOL, P_EXEC, P_QSORT, P_DNS, P_NET };
 
-static struct sockaddr_in	self;	/* P_DNS's socket, bound */
+static struct sockaddr_in	self;	/* P_DNS's socket, bound;
+					   P_NET's listener */
 
 static int
 cmp_int(const void *a, const void *b)
@@ -42,7 +43,8 @@ child(enum probe what, int fd, int dirfd, const char *dir)
 	int	s;
 
 	if (sandbox_enter(what == P_SPOOL ? SANDBOX_SPOOL : what == P_DNS ?
-	    SANDBOX_DNS : SANDBOX_STDIO, what == P_SPOOL ? dir : NULL) == -1)
+	    SANDBOX_DNS : what == P_NET ? SANDBOX_NET : SANDBOX_STDIO,
+	    what == P_SPOOL ? dir : NULL) == -1)
 		_exit(2);
 	switch (what) {
 	case P_SOCKET:
@@ -88,6 +90,17 @@ child(enum probe what, int fd, int dirfd, const char *dir)
 		(void)write(fd, "in", 2);
 		s = socket(AF_INET, SOCK_DGRAM, 0);
 		_exit(13);
+	case P_NET:
+		/* a new TCP connection to the listener at self */
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s == -1 || connect(s, (struct sockaddr *)&self,
+		    sizeof(self)) == -1 || send(s, "net", 3, 0) != 3)
+			_exit(14);
+		(void)write(fd, "in", 2);
+		s = open("/etc/passwd", O_RDONLY);
+		(void)write(fd, s == -1 && errno == EACCES ? "E" : "-", 1);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(15);
 	case P_EXEC:
 		(void)write(fd, "in", 2);
 		execl("/bin/true", "true", (char *)NULL);
@@ -168,6 +181,26 @@ main(void)
 			    "dns: a new socket() kills with SIGSYS");
 			(void)close(u);
 		}
+	}
+	{
+		socklen_t	sl = sizeof(self);
+		int		l;
+
+		self.sin_port = 0;
+		l = socket(AF_INET, SOCK_STREAM, 0);
+		if (l == -1 || bind(l, (struct sockaddr *)&self,
+		    sizeof(self)) == -1 || listen(l, 1) == -1 ||
+		    getsockname(l, (struct sockaddr *)&self, &sl) == -1)
+			ok(0, "net: a loopback listener to test with");
+		else {
+			st = run(P_NET, -1, NULL, said, sizeof(said));
+			ok(strcmp(said, "inE") == 0, "net: a new TCP "
+			    "connection works, open() fails (%s)", said);
+			ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
+			    "net: execve() kills with SIGSYS");
+		}
+		if (l != -1)
+			(void)close(l);
 	}
 	if (mkdtemp(dir) == NULL || (dirfd = open(dir, O_RDONLY |
 	    O_DIRECTORY)) == -1) {
