@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -25,7 +26,6 @@ struct imap {
 	struct fetch	*f;
 	struct conn	*c;
 	struct state	 st;
-	unsigned	 tag;
 	enum conn_fault	 fault;
 	int		 has_move, has_uidplus, expunge;
 	int		 refusals;	/* actions the server refused */
@@ -36,6 +36,8 @@ struct imap {
 	char		 text[512];	/* the last tagged response's text */
 	char		 created[1024];	/* the move-to folder known to exist */
 };
+
+static unsigned	tagno;		/* one tag sequence for the session */
 
 /* Where a response is being read: a line, and a position in it. */
 struct cur {
@@ -214,7 +216,7 @@ cmd(struct imap *im, untagged_fn fn, void *arg, const char *fmt, ...)
 	int		 n, t;
 	enum conn_fault	 f;
 
-	(void)snprintf(tag, sizeof(tag), "m%u", ++im->tag);
+	(void)snprintf(tag, sizeof(tag), "m%u", ++tagno);
 	n = snprintf(buf, sizeof(buf), "%s ", tag);
 	va_start(ap, fmt);
 	t = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 2, fmt, ap);
@@ -288,6 +290,8 @@ on_capability(struct cur *k, void *arg)
 			im->has_move = 1;
 		else if (strcasecmp(w, "UIDPLUS") == 0)
 			im->has_uidplus = 1;
+		else if (strcasecmp(w, "IDLE") == 0)
+			im->f->can_idle = 1;
 	}
 }
 
@@ -851,6 +855,7 @@ imap_pass(struct fetch *f, struct conn *c)
 	im.f = f;
 	im.c = c;
 	im.st.fd = -1;
+	f->can_idle = 0;
 	if ((rc = cmd(&im, on_capability, &im, "CAPABILITY")) < 0)
 		return pass_of(im.fault);
 	im.delim = '/';
@@ -893,11 +898,70 @@ imap_pass(struct fetch *f, struct conn *c)
 		    im.refusals);
 		p = PASS_TEMP;
 	}
-	im.bye_ok = 1;
-	if (p == PASS_OK || p == PASS_TEMP)
-		(void)cmd(&im, NULL, NULL, "LOGOUT");
 	state_close(&im.st);
 	uids_free(&cand);
 	free(s.m);
 	return p;
+}
+
+void
+imap_logout(struct fetch *f, struct conn *c)
+{
+	struct imap	im;
+
+	memset(&im, 0, sizeof(im));
+	im.f = f;
+	im.c = c;
+	im.bye_ok = 1;
+	(void)cmd(&im, NULL, NULL, "LOGOUT");
+}
+
+/*
+ * RFC 2177: wait in IDLE for news of the selected folder, secs at most,
+ * looking at *stop every second.  Returns PASS_OK with *news set when
+ * the folder has new messages.
+ */
+enum pass
+imap_idle(struct fetch *f, struct conn *c, long secs,
+    volatile sig_atomic_t *stop, int *news)
+{
+	char		 tag[16], buf[32], *line;
+	size_t		 len;
+	time_t		 end = time(NULL) + secs;
+	unsigned long	 n;
+	enum conn_fault	 cf;
+	int		 w;
+
+	*news = 0;
+	(void)snprintf(tag, sizeof(tag), "m%u", ++tagno);
+	w = snprintf(buf, sizeof(buf), "%s IDLE\r\n", tag);
+	if ((cf = conn_send(c, buf, (size_t)w)) != CONN_OK)
+		return pass_of(cf);
+	do {	/* up to the continuation; untagged news may come first */
+		if ((cf = conn_line(c, &line, &len)) != CONN_OK)
+			return pass_of(cf);
+		if (strncmp(line, tag, strlen(tag)) == 0) {
+			log_errorx("%s: IDLE refused: \"%.200s\"",
+			    f->srv.host, line);
+			return PASS_PROTOCOL;
+		}
+	} while (line[0] != '+');
+	log_debug("%s: waiting in IDLE for up to %ld s", f->srv.host, secs);
+	while (!*news && !*stop && time(NULL) < end) {
+		if ((w = conn_wait(c, 1000)) == 0)
+			continue;
+		if ((cf = conn_line(c, &line, &len)) != CONN_OK)
+			return pass_of(cf);
+		if (strncasecmp(line, "* BYE", 5) == 0)
+			return PASS_UNREACHABLE;
+		if (sscanf(line, "* %lu EXISTS", &n) == 1)
+			*news = 1;
+	}
+	if ((cf = conn_send(c, "DONE\r\n", 6)) != CONN_OK)
+		return pass_of(cf);
+	do {
+		if ((cf = conn_line(c, &line, &len)) != CONN_OK)
+			return pass_of(cf);
+	} while (strncmp(line, tag, strlen(tag)) != 0);
+	return PASS_OK;
 }

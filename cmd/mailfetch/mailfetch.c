@@ -433,21 +433,60 @@ exit_of(enum pass p)
 	return EX_SOFTWARE;
 }
 
+/*
+ * One pass, on the session *c when *up, else on a new one.  With keep
+ * (-w) and a server that has IDLE, an IMAP session stays open after a
+ * good pass.
+ */
 static enum pass
-pass(struct fetch *f)
+pass(struct fetch *f, struct conn *c, int *up, int keep)
 {
-	struct conn	c;
 	enum pass	p;
 
 	f->got = f->skipped = f->acted = 0;
-	if ((p = session_open(f, &c)) != PASS_OK)
-		return p;
-	p = f->imap ? imap_pass(f, &c) : pop3_pass(f, &c);
-	conn_close(&c);
+	if (!*up) {
+		if ((p = session_open(f, c)) != PASS_OK)
+			return p;
+		*up = 1;
+	}
+	p = f->imap ? imap_pass(f, c) : pop3_pass(f, c);
 	log_info("%s://%s: %lu report mail(s) fetched, %lu acted on, %lu "
 	    "left over a limit", f->srv.scheme, f->srv.host, f->got, f->acted,
 	    f->skipped);
+	if (f->imap && p == PASS_OK && keep && f->can_idle)
+		return p;
+	if (f->imap && (p == PASS_OK || p == PASS_TEMP))
+		imap_logout(f, c);
+	conn_close(c);
+	*up = 0;
 	return p;
+}
+
+/* -w: wait for news, in IDLE or asleep.  Returns at once on a signal. */
+static void
+wait_news(struct fetch *f, struct conn *c, int *up, long secs)
+{
+	struct timespec	ts;
+	enum pass	p;
+	int		news;
+
+	if (*up) {
+		p = imap_idle(f, c, secs, &stop, &news);
+		if (p == PASS_OK) {
+			if (news)
+				log_debug("%s: new mail", f->srv.host);
+			return;
+		}
+		log_warnx("%s: the session ended while waiting in IDLE; "
+		    "starting a new one", f->srv.host);
+		conn_close(c);
+		*up = 0;
+		return;
+	}
+	ts.tv_sec = secs;
+	ts.tv_nsec = 0;
+	while (!stop && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 static int
@@ -474,10 +513,11 @@ main(int argc, char *argv[])
 	struct settings		 s;
 	struct limits		 lim;
 	struct sigaction	 sa;
-	struct timespec		 ts;
+	struct conn		 c;
 	const char		*user = NULL;
 	enum pass		 p;
 	int			 ch, x, root, watch = 0, level_set = 0;
+	int			 up = 0;
 
 	log_init("mailfetch");
 	memset(&f, 0, sizeof(f));
@@ -534,19 +574,20 @@ main(int argc, char *argv[])
 	if ((x = confine_spool(&pd, SANDBOX_NET, s.spool)) != 0)
 		return x;
 	for (;;) {
-		p = pass(&f);
+		p = pass(&f, &c, &up, watch);
 		if (!watch || stop)
 			break;
 		if (p != PASS_OK)
 			log_warnx("the pass ended early (exit status %d); "
 			    "trying again in %ld s", exit_of(p),
 			    s.poll_interval);
-		ts.tv_sec = s.poll_interval;
-		ts.tv_nsec = 0;
-		while (!stop && nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
+		wait_news(&f, &c, &up, s.poll_interval);
 		if (stop)
 			break;
+	}
+	if (up) {
+		imap_logout(&f, &c);
+		conn_close(&c);
 	}
 	explicit_bzero(f.pass, strlen(f.pass));
 	return exit_of(p);

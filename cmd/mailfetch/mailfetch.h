@@ -6,6 +6,8 @@
 #ifndef MAILFETCH_H
 #define MAILFETCH_H
 
+#include <signal.h>
+
 #include "conn.h"
 #include "names.h"
 #include "spool.h"
@@ -24,6 +26,7 @@ struct fetch {
 	char		 markers_id[24];	/* a hash of the markers */
 	long long	 message_bytes;
 	long		 max_messages;
+	int		 can_idle;	/* the IMAP server has IDLE */
 	struct stage	 mail;
 	int		 statedir;
 	/* this pass */
@@ -80,8 +83,15 @@ enum pass	take_finish(struct fetch *, struct taking *, struct state *,
  */
 int		republish_all(struct fetch *, struct state *);
 
-/* One pass over the mailbox, logged in on c. */
+/*
+ * One pass over the mailbox, logged in on c.  POP3's ends the session
+ * (QUIT commits its deletions); IMAP's leaves it open for
+ * imap_idle() or imap_logout().
+ */
 enum pass	imap_pass(struct fetch *, struct conn *);
 enum pass	pop3_pass(struct fetch *, struct conn *);
+void		imap_logout(struct fetch *, struct conn *);
+enum pass	imap_idle(struct fetch *, struct conn *, long secs,
+		    volatile sig_atomic_t *stop, int *news);
 
 #endif
