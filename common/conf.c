@@ -181,7 +181,7 @@ parse_line(struct conf *c, enum conf_kind kind, char *s, int line,
 }
 
 static int
-check_secret(int fd, const char *path, char *why, size_t whylen)
+check_secret(int fd, const char *path, long owner, char *why, size_t whylen)
 {
 	struct stat	sb;
 
@@ -189,7 +189,8 @@ check_secret(int fd, const char *path, char *why, size_t whylen)
 		return fail(why, whylen, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
 		return fail(why, whylen, "%s: not a regular file", path);
-	if (sb.st_uid != geteuid() && sb.st_uid != 0)
+	if (sb.st_uid != geteuid() && sb.st_uid != 0 &&
+	    (long)sb.st_uid != owner)
 		return fail(why, whylen, "%s: owned by uid %lu, not by us or "
 		    "root", path, (unsigned long)sb.st_uid);
 	if ((sb.st_mode & 077) != 0)
@@ -201,7 +202,7 @@ check_secret(int fd, const char *path, char *why, size_t whylen)
 
 int
 conf_read(struct conf *c, int fd, const char *path, enum conf_kind kind,
-    char *why, size_t whylen)
+    long owner, char *why, size_t whylen)
 {
 	char	*buf, *s, *nl;
 	size_t	 len = 0;
@@ -211,7 +212,7 @@ conf_read(struct conf *c, int fd, const char *path, enum conf_kind kind,
 	memset(c, 0, sizeof(*c));
 	(void)snprintf(c->path, sizeof(c->path), "%s", path);
 	c->secret = kind == CONF_SECRETS;
-	if (c->secret && check_secret(fd, path, why, whylen) == -1)
+	if (c->secret && check_secret(fd, path, owner, why, whylen) == -1)
 		return -1;
 	if ((buf = malloc(CONF_FILE_MAX + 1)) == NULL)
 		return fail(why, whylen, "%s: %s", path, strerror(errno));

@@ -33,12 +33,13 @@ enum conf_kind { CONF_MAIN, CONF_SECRETS };
 
 /*
  * Read the file open on fd (named path, for messages).  A secrets file
- * must be a regular file owned by us or root, not readable or writable
- * by group or others.  Returns 0, or -1 with a reason naming the file
- * and line in why[].
+ * must be a regular file owned by us, root or `owner` (the user we are
+ * about to become; -1 for none), not readable or writable by group or
+ * others.  Returns 0, or -1 with a reason naming the file and line in
+ * why[].
  */
 int		conf_read(struct conf *, int fd, const char *path,
-		    enum conf_kind, char *why, size_t whylen);
+		    enum conf_kind, long owner, char *why, size_t whylen);
 void		conf_free(struct conf *);
 
 /* The value of key, or NULL when the file doesn't set it. */

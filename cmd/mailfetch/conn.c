@@ -81,6 +81,8 @@ conn_open(struct conn *c, const struct server *s, const char *pass,
 	    "imap,imaps,pop3,pop3s");
 	(void)curl_easy_setopt(c->curl, CURLOPT_CONNECT_ONLY, 1L);
 	(void)curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	/* straight to the server: no proxy from the environment */
+	(void)curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
 	(void)curl_easy_setopt(c->curl, CURLOPT_RESOLVE, s->resolve);
 	(void)curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT,
 	    s->connect_timeout);

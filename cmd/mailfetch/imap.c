@@ -548,6 +548,7 @@ move(struct imap *im, const char *uid, const char *date)
 	    folder_quote(folder, im->delim, q, sizeof(q)) == -1) {
 		log_errorx("mailserver_moveto: \"%s\" makes no folder name",
 		    im->f->moveto);
+		im->refusals++;
 		return 1;
 	}
 	for (;;) {
@@ -600,7 +601,9 @@ act(struct imap *im, const char *uid, const char *date)
 	}
 	if (rc != 0)
 		return rc;
-	if (f->action != ACT_MARK_READ) {
+	/* UID MOVE expunges by itself; \Deleted needs an expunge */
+	if (f->action == ACT_DELETE || (f->action == ACT_MOVE &&
+	    !im->has_move)) {
 		if (im->has_uidplus)
 			rc = must(im, "UID EXPUNGE", cmd(im, NULL, NULL,
 			    "UID EXPUNGE %s", uid));
@@ -633,7 +636,8 @@ collect_redo(void *arg, struct sent *e)
 {
 	struct redo	*r = arg;
 
-	if (!e->live || (e->kind != 'p' && !(e->kind == 'd' && r->all_done)))
+	/* after the rewrite, every entry is one the folder still holds */
+	if (e->kind != 'p' && !(e->kind == 'd' && r->all_done))
 		return;
 	if (uids_add(&r->keys, e->key) == 0 &&
 	    uids_add(&r->dates, e->kind == 'p' ? e->date : "-") == -1)

@@ -112,6 +112,7 @@ struct settings {
 	char		*markers[MARKERS_MAX + 1];
 	char		 markers_buf[CONF_LINE_MAX + 1];
 	long		 poll_interval;
+	long		 owner;		/* -u's uid, or -1 */
 };
 
 static int
@@ -163,7 +164,7 @@ read_file(const char *path, int fd, char **buf, size_t *len, size_t max)
 }
 
 static int
-open_conf(struct conf *c, const char *path, enum conf_kind kind)
+open_conf(struct conf *c, const char *path, enum conf_kind kind, long owner)
 {
 	char	why[1200];
 	int	fd;
@@ -172,7 +173,7 @@ open_conf(struct conf *c, const char *path, enum conf_kind kind)
 		log_msg(LOG_CRITICAL, "%s: %s", path, strerror(errno));
 		return EX_CONFIG;
 	}
-	if (conf_read(c, fd, path, kind, why, sizeof(why)) == -1) {
+	if (conf_read(c, fd, path, kind, owner, why, sizeof(why)) == -1) {
 		(void)close(fd);
 		log_msg(LOG_CRITICAL, "%s", why);
 		return EX_CONFIG;
@@ -216,7 +217,7 @@ resolve(struct fetch *f)
 	char		 entry[1024], addr[INET6_ADDRSTRLEN + 2];
 	char		 port[16];
 	size_t		 n;
-	int		 rc;
+	int		 rc, v6;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -226,8 +227,9 @@ resolve(struct fetch *f)
 		    gai_strerror(rc));
 		return rc == EAI_AGAIN ? EX_TEMPFAIL : EX_NOHOST;
 	}
-	n = (size_t)snprintf(entry, sizeof(entry), "%s:%d:", f->srv.host,
-	    f->srv.port);
+	v6 = strchr(f->srv.host, ':') != NULL;
+	n = (size_t)snprintf(entry, sizeof(entry), "%s%s%s:%d:", v6 ? "[" : "",
+	    f->srv.host, v6 ? "]" : "", f->srv.port);
 	for (ai = res; ai != NULL && n < sizeof(entry); ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET)
 			(void)inet_ntop(AF_INET, &((struct sockaddr_in *)
@@ -262,7 +264,7 @@ markers_read(struct fetch *f, struct settings *s)
 	char		*p, *m;
 	size_t		 n = 0, i;
 
-	if (v == NULL) {
+	if (v == NULL || *v == '\0') {
 		f->markers = default_markers;
 	} else {
 		(void)snprintf(s->markers_buf, sizeof(s->markers_buf), "%s",
@@ -303,7 +305,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	long long	 n;
 	int		 x, b;
 
-	if ((x = open_conf(c, s->confpath, CONF_MAIN)) != 0)
+	if ((x = open_conf(c, s->confpath, CONF_MAIN, -1)) != 0)
 		return x;
 	if (!level_set && (v = conf_get(c, "log_level")) != NULL &&
 	    *v != '\0' && log_set_level(v, &why) == -1)
@@ -398,7 +400,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 		(void)snprintf(path, sizeof(path), "%s/secrets", dirname(dir));
 		v = path;
 	}
-	if ((x = open_conf(&s->secrets, v, CONF_SECRETS)) != 0)
+	if ((x = open_conf(&s->secrets, v, CONF_SECRETS, s->owner)) != 0)
 		return x;
 	v = conf_get(&s->secrets, "mailserver_pwd");
 	if (v == NULL || *v == '\0')
@@ -478,10 +480,9 @@ wait_news(struct fetch *f, struct conn *c, int *up, long secs)
 			return;
 		}
 		log_warnx("%s: the session ended while waiting in IDLE; "
-		    "starting a new one", f->srv.host);
+		    "a new one in %ld s", f->srv.host, secs);
 		conn_close(c);
 		*up = 0;
-		return;
 	}
 	ts.tv_sec = secs;
 	ts.tv_nsec = 0;
@@ -552,18 +553,27 @@ main(int argc, char *argv[])
 	if ((x = opt_privdrop(&pd, user)) != 0)
 		return x;
 	f.message_bytes = lim.message_bytes;
+	/* OpenSSL would write the session keys where this says */
+	(void)unsetenv("SSLKEYLOGFILE");
 	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free,
 	    wipe_realloc, strdup, calloc) != CURLE_OK) {
 		log_msg(LOG_CRITICAL, "libcurl: can't start");
 		return EX_SOFTWARE;
 	}
+	s.owner = pd.active ? (long)pd.uid : -1;
 	if ((x = settings(&f, &s, level_set)) != 0 || (x = resolve(&f)) != 0)
 		return x;
+	/*
+	 * -w ends between passes on a signal; a single pass may just die
+	 * (a kill at any moment loses nothing).
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
+	if (watch) {
+		(void)sigaction(SIGTERM, &sa, NULL);
+		(void)sigaction(SIGINT, &sa, NULL);
+		(void)sigaction(SIGHUP, &sa, NULL);
+	}
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	if ((x = spool_start(s.spool, &pd, &root)) != 0 ||

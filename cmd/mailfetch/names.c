@@ -64,11 +64,11 @@ subject_matches(const char *hdr, size_t n, const char *const *markers)
 
 	if ((v = subject_find(hdr, n, &end)) == NULL)
 		return 0;
-	/* unfold: a line break and the white space after it is one space */
+	/* unfold: line breaks go, a tab is a space */
 	for (; v < end && k < sizeof(flat); v++) {
 		if (*v == '\r' || *v == '\n')
 			continue;
-		flat[k++] = *v;
+		flat[k++] = *v == '\t' ? ' ' : *v;
 	}
 	words_add(&out, flat, k);
 	for (; *markers != NULL; markers++)

@@ -278,13 +278,6 @@ fetch_one(struct pop *p, const struct pmsg *m)
 	enum pass	r;
 	int		rc, taken;
 
-	if (m->size > (unsigned long long)p->f->message_bytes) {
-		log_errorx("message %s: %llu bytes, more than %lld "
-		    "(message_bytes limit): left on the server", m->uidl,
-		    m->size, p->f->message_bytes);
-		p->f->skipped++;
-		return PASS_OK;
-	}
 	if ((rc = command(p, "RETR %lu", m->num)) != 0) {
 		if (rc > 0)
 			log_errorx("message %s: RETR: the server says \"%s\"",
@@ -367,6 +360,13 @@ pop3_pass(struct fetch *f, struct conn *c)
 			if (state_note(&p.st, 'i', p.m[i].uidl, NULL, NULL,
 			    0) == -1)
 				r = PASS_TEMP;
+			continue;
+		}
+		if (p.m[i].size > (unsigned long long)f->message_bytes) {
+			log_errorx("message %s: %llu bytes, more than %lld "
+			    "(message_bytes limit): left on the server",
+			    p.m[i].uidl, p.m[i].size, f->message_bytes);
+			f->skipped++;
 			continue;
 		}
 		if (taken >= (size_t)f->max_messages) {

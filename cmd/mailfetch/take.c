@@ -112,9 +112,13 @@ take_finish(struct fetch *f, struct taking *t, struct state *st,
 		f->skipped++;
 		return PASS_OK;
 	}
-	if (t->err != 0 || fsync(t->item.fd) == -1) {
-		if (t->err != 0)
-			errno = t->err;
+	if (t->err == 0 && fsync(t->item.fd) == -1)
+		t->err = errno;
+	if (close(t->item.fd) == -1 && t->err == 0)
+		t->err = errno;
+	t->item.fd = -1;
+	if (t->err != 0) {
+		errno = t->err;
 		spool_abort(&t->item);
 		return disk_fault("tmp/", name);
 	}
@@ -124,10 +128,10 @@ take_finish(struct fetch *f, struct taking *t, struct state *st,
 		return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
 	}
 	/*
-	 * From here the record stands: whatever happens, the tmp file
-	 * is published, now or by the next pass.
+	 * From here the record stands and tmp/NAME must stay until it is
+	 * in new/: a failure leaves it for the next pass to publish.
 	 */
-	if (spool_publish(&t->item) == -1)
+	if (spool_relink(&f->mail, name) == -1)
 		return disk_fault("new/", name);
 	log_info("message %s: %llu bytes to mail/new/%s", key, t->n, name);
 	f->got++;

@@ -26,7 +26,7 @@ try(struct conf *c, const char *text, size_t len, enum conf_kind kind,
 	    lseek(fd, 0, SEEK_SET) == -1)
 		return -2;
 	why[0] = '\0';
-	rc = conf_read(c, fd, path, kind, why, sizeof(why));
+	rc = conf_read(c, fd, path, kind, -1, why, sizeof(why));
 	(void)close(fd);
 	return rc;
 }
