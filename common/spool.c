@@ -429,7 +429,7 @@ spool_abort(struct spool_item *it)
 }
 
 int
-spool_relink(struct stage *st, const char *name)
+spool_relink(struct stage *st, const char *name, int sync)
 {
 	int	rc = 0;
 
@@ -443,7 +443,7 @@ spool_relink(struct stage *st, const char *name)
 	 * unlink is harmless and replaced by the next spool_create().
 	 */
 	(void)unlinkat(st->tmp, name, 0);
-	if (rc == 0 && fsync(st->new) == -1)
+	if (rc == 0 && sync && fsync(st->new) == -1)
 		return -1;
 	return rc;
 }
@@ -463,7 +463,7 @@ spool_publish(struct spool_item *it)
 	}
 	if (close(fd) == -1)
 		goto fail;
-	if ((rc = spool_relink(st, it->name)) == -1)
+	if ((rc = spool_relink(st, it->name, 1)) == -1)
 		goto fail;
 	return rc;
 fail:

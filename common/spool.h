@@ -131,11 +131,12 @@ int	spool_publish(struct spool_item *);
 void	spool_abort(struct spool_item *);
 /*
  * The second half of spool_publish(), for a tmp/NAME already written,
- * synced and closed (by a run that crashed before publishing it): link
- * it to new/NAME, remove tmp/NAME, fsync new/.  Returns 0, 1 when new/NAME
- * was already there, -1 with errno ENOENT when there is no tmp/NAME.
+ * synced and closed: link it to new/NAME, remove tmp/NAME and, with
+ * sync, fsync new/ (without, the caller does, once for many).  Returns
+ * 0, 1 when new/NAME was already there, -1 with errno ENOENT when there
+ * is no tmp/NAME.
  */
-int	spool_relink(struct stage *, const char *name);
+int	spool_relink(struct stage *, const char *name, int sync);
 
 /*
  * A spool program's start: open the spool directory and drop privileges

@@ -21,6 +21,8 @@
 
 #define HDR_KEEP	(64 * 1024)	/* bytes of a Subject field kept */
 #define BATCH		256		/* UIDs per header FETCH */
+#define FETCH_BATCH	64		/* messages per body FETCH */
+#define ACT_BATCH	64		/* UIDs per action command */
 
 struct imap {
 	struct fetch	*f;
@@ -579,9 +581,12 @@ move(struct imap *im, const char *uid, const char *date)
 	return must(im, "UID STORE", rc);
 }
 
-/* mailserver_action on one message; 0 done, 1 refused, -1 broken. */
+/*
+ * mailserver_action on the UIDs of set (one UID or "1,5,9"), all with
+ * the same move-to date; 0 done, 1 refused, -1 broken.
+ */
 static int
-act(struct imap *im, const char *uid, const char *date)
+act_set(struct imap *im, const char *set, const char *date)
 {
 	struct fetch	*f = im->f;
 	int		 rc;
@@ -589,14 +594,14 @@ act(struct imap *im, const char *uid, const char *date)
 	switch (f->action) {
 	case ACT_MARK_READ:
 		rc = must(im, "UID STORE", cmd(im, NULL, NULL,
-		    "UID STORE %s +FLAGS.SILENT (\\Seen)", uid));
+		    "UID STORE %s +FLAGS.SILENT (\\Seen)", set));
 		break;
 	case ACT_DELETE:
 		rc = must(im, "UID STORE", cmd(im, NULL, NULL,
-		    "UID STORE %s +FLAGS.SILENT (\\Deleted)", uid));
+		    "UID STORE %s +FLAGS.SILENT (\\Deleted)", set));
 		break;
 	default:
-		rc = move(im, uid, date);
+		rc = move(im, set, date);
 		break;
 	}
 	if (rc != 0)
@@ -606,22 +611,71 @@ act(struct imap *im, const char *uid, const char *date)
 	    !im->has_move)) {
 		if (im->has_uidplus)
 			rc = must(im, "UID EXPUNGE", cmd(im, NULL, NULL,
-			    "UID EXPUNGE %s", uid));
+			    "UID EXPUNGE %s", set));
 		else
 			im->expunge = 1;
 	}
-	if (rc == 0) {
-		log_info("message %s: %s", uid, f->action == ACT_MOVE ?
-		    "moved" : f->action == ACT_DELETE ? "deleted" :
-		    "marked read");
-		f->acted++;
-		if (state_note(&im->st, 'd', uid, NULL, NULL, 0) == -1) {
-			log_errorx("state/%s: %s", im->st.file,
-			    strerror(errno));
+	return rc;
+}
+
+/*
+ * The action on n messages (uids[i], with dates[i] or NULL), as few
+ * commands as the move-to dates allow, each done one noted 'd'.
+ * Returns 0 (refusals counted and said), or -1 when the session broke.
+ */
+static int
+act_some(struct imap *im, char *const *uids, char *const *dates, size_t n)
+{
+	struct fetch	*f = im->f;
+	char		 set[ACT_BATCH * 12], *done;
+	const char	*d;
+	size_t		 i, j, k, len;
+	int		 rc;
+
+	if ((done = calloc(n ? n : 1, 1)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		/* the UIDs with the same date as uids[i], up to ACT_BATCH */
+		d = dates[i];
+		for (j = i, k = 0, len = 0; j < n && k < ACT_BATCH; j++) {
+			if (done[j] || (f->action == ACT_MOVE && !((d == NULL &&
+			    dates[j] == NULL) || (d && dates[j] &&
+			    strcmp(d, dates[j]) == 0))))
+				continue;
+			len += (size_t)snprintf(set + len, sizeof(set) - len,
+			    "%s%s", k ? "," : "", uids[j]);
+			done[j] = 2;	/* in this set */
+			k++;
+		}
+		rc = act_set(im, set, d);
+		for (j = i; j < n; j++) {
+			if (done[j] != 2)
+				continue;
+			done[j] = 1;
+			if (rc != 0)
+				continue;
+			log_info("message %s: %s", uids[j], f->action ==
+			    ACT_MOVE ? "moved" : f->action == ACT_DELETE ?
+			    "deleted" : "marked read");
+			f->acted++;
+			if (state_note(&im->st, 'd', uids[j], NULL, NULL, 0) ==
+			    -1) {
+				log_errorx("state/%s: %s", im->st.file,
+				    strerror(errno));
+				rc = -1;
+				im->fault = CONN_OK;
+				break;
+			}
+		}
+		if (rc < 0) {
+			free(done);
 			return -1;
 		}
 	}
-	return rc;
+	free(done);
+	return 0;
 }
 
 /* ---------------------------------------------------------- the pass */
@@ -703,17 +757,22 @@ redo(struct imap *im)
 {
 	struct redo	r;
 	size_t		i;
-	int		rc = 0;
+	int		rc;
 
 	memset(&r, 0, sizeof(r));
 	r.all_done = im->f->action != ACT_MARK_READ;
 	state_each(&im->st, collect_redo, &r);
-	for (i = 0; i < r.keys.n && rc >= 0; i++)
-		rc = act(im, r.keys.v[i], strcmp(r.dates.v[i], "-") ?
-		    r.dates.v[i] : NULL);
+	for (i = 0; i < r.dates.n; i++)
+		if (strcmp(r.dates.v[i], "-") == 0) {
+			free(r.dates.v[i]);
+			r.dates.v[i] = NULL;
+		}
+	rc = act_some(im, r.keys.v, r.dates.v, r.keys.n);
 	uids_free(&r.keys);
 	uids_free(&r.dates);
-	return rc < 0 ? pass_of(im->fault) : PASS_OK;
+	if (rc < 0)
+		return im->fault != CONN_OK ? pass_of(im->fault) : PASS_TEMP;
+	return PASS_OK;
 }
 
 /* The candidates' Subjects, BATCH at a time: which are reports. */
@@ -739,110 +798,191 @@ scan(struct imap *im, struct uids *cand, struct scan *s)
 	return PASS_OK;
 }
 
+/* One UID FETCH of up to FETCH_BATCH reports' bodies. */
 struct body {
 	struct imap	*im;
-	struct msg	*m;
+	struct scan	*s;
+	struct taking	*v;		/* FETCH_BATCH of them */
+	size_t		 n;		/* filled */
+	struct taking	*cur;		/* this response's body, if any */
+	char		 uid[16];	/* this response's UID */
 	enum pass	 pass;
-	int		 taken, seen;
 };
 
 static int
 body_item(struct cur *k, const char *name, void *arg)
 {
 	struct body		*b = arg;
-	struct fetch		*f = b->im->f;
-	struct taking		 t;
+	struct taking		*t;
 	unsigned long long	 n;
 	char			*q;
+	int			 sunk;
+	enum conn_fault		 cf;
 
+	if (strcasecmp(name, "UID") == 0)
+		return uid_read(k, b->uid, sizeof(b->uid));
 	if (strcasecmp(name, "BODY[]") != 0)
 		return skip_value(k);
-	b->seen = 1;
+	if (b->cur != NULL || b->n == FETCH_BATCH)
+		return -1;		/* a second body, or one too many */
+	t = &b->v[b->n];
+	if (take_begin(b->im->f, t) == -1) {
+		b->pass = errno == ENOSPC ? PASS_DISK : PASS_TEMP;
+		k->im->fault = CONN_PROTOCOL;	/* the session ends here */
+		return -1;
+	}
+	b->cur = t;
+	b->n++;
 	if (literal(k, &n)) {
-		b->pass = take(f, b->im->c, &b->im->st, b->m->uid,
-		    b->m->date[0] ? b->m->date : NULL, n, &b->taken);
-		if (b->pass != PASS_OK)
+		if ((cf = conn_bytes(k->im->c, n, take_sink, t, &sunk)) !=
+		    CONN_OK) {
+			k->im->fault = cf;
 			return -1;
+		}
+		if ((b->pass = take_close(t)) != PASS_OK) {
+			k->im->fault = CONN_PROTOCOL;
+			return -1;
+		}
 		return next_line(k);
 	}
 	/* a small message may come as a quoted string */
 	ws(k);
 	if ((q = malloc(k->len + 1)) == NULL || quoted(k, q, k->len + 1) ==
-	    -1 || take_begin(f, &t) == -1) {
+	    -1) {
 		free(q);
-		b->pass = PASS_TEMP;
 		return -1;
 	}
-	(void)take_sink(&t, q, strlen(q));
+	(void)take_sink(t, q, strlen(q));
 	free(q);
-	b->pass = take_finish(f, &t, &b->im->st, b->m->uid,
-	    b->m->date[0] ? b->m->date : NULL, &b->taken);
-	return b->pass == PASS_OK ? 0 : -1;
+	if ((b->pass = take_close(t)) == PASS_OK)
+		return 0;
+	k->im->fault = CONN_PROTOCOL;
+	return -1;
+}
+
+static struct msg *
+msg_find(struct scan *s, const char *uid)
+{
+	size_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->m[i].uid, uid) == 0)
+			return &s->m[i];
+	return NULL;
 }
 
 static void
 on_body(struct cur *k, void *arg)
 {
 	struct body	*b = arg;
+	struct msg	*m;
 
-	if (fetch_items(k, body_item, b) == -1 && k->im->fault == CONN_OK)
-		k->im->fault = CONN_PROTOCOL;
+	b->uid[0] = '\0';
+	b->cur = NULL;
+	if (fetch_items(k, body_item, b) == -1 || (b->cur != NULL &&
+	    (m = msg_find(b->s, b->uid)) == NULL)) {
+		if (k->im->fault == CONN_OK && b->pass == PASS_OK)
+			k->im->fault = CONN_PROTOCOL;
+		return;
+	}
+	if (b->cur == NULL)
+		return;		/* a flag change, say */
+	(void)snprintf(b->cur->key, sizeof(b->cur->key), "%s", b->uid);
+	(void)snprintf(b->cur->date, sizeof(b->cur->date), "%s", m->date);
+	m->header = 2;		/* fetched */
 }
 
+/*
+ * Fetch the reports FETCH_BATCH at a time, in one command each; record
+ * and publish each batch, then act on it.
+ */
 static enum pass
 take_reports(struct imap *im, struct scan *s)
 {
 	struct fetch	*f = im->f;
 	struct body	 b;
-	size_t		 i, taken = 0, waiting = 0;
+	char		 set[FETCH_BATCH * 12], *uids[FETCH_BATCH];
+	char		*dates[FETCH_BATCH];
+	struct msg	*asked[FETCH_BATCH];
+	size_t		 i = 0, j, k, na, len, taken = 0, waiting = 0;
+	enum pass	 p = PASS_OK;
 	int		 rc;
 
-	for (i = 0; i < s->n; i++) {
-		if (!s->m[i].dmarc) {
-			if (state_note(&im->st, 'i', s->m[i].uid, NULL, NULL,
-			    0) == -1)
-				return PASS_TEMP;
-			continue;
+	memset(&b, 0, sizeof(b));
+	b.im = im;
+	b.s = s;
+	if ((b.v = calloc(FETCH_BATCH, sizeof(*b.v))) == NULL)
+		return PASS_TEMP;
+	while (i < s->n && p == PASS_OK) {
+		for (k = 0, len = 0; i < s->n && k < FETCH_BATCH; i++) {
+			if (!s->m[i].dmarc) {
+				if (state_note(&im->st, 'i', s->m[i].uid, NULL,
+				    NULL, 0) == -1) {
+					p = PASS_TEMP;
+					break;
+				}
+				continue;
+			}
+			if (s->m[i].size > (unsigned long long)
+			    f->message_bytes) {
+				log_errorx("message %s: %llu bytes, more than "
+				    "%lld (message_bytes limit): left on the "
+				    "server", s->m[i].uid, s->m[i].size,
+				    f->message_bytes);
+				f->skipped++;
+				continue;
+			}
+			if (taken + k >= (size_t)f->max_messages) {
+				waiting++;
+				continue;
+			}
+			len += (size_t)snprintf(set + len, sizeof(set) - len,
+			    "%s%s", k ? "," : "", s->m[i].uid);
+			asked[k++] = &s->m[i];
 		}
-		if (taken >= (size_t)f->max_messages) {
-			waiting++;
-			continue;
-		}
-		if (s->m[i].size > (unsigned long long)f->message_bytes) {
-			log_errorx("message %s: %llu bytes, more than %lld "
-			    "(message_bytes limit): left on the server",
-			    s->m[i].uid, s->m[i].size, f->message_bytes);
-			f->skipped++;
-			continue;
-		}
-		memset(&b, 0, sizeof(b));
-		b.im = im;
-		b.m = &s->m[i];
-		rc = cmd(im, on_body, &b, "UID FETCH %s BODY.PEEK[]",
-		    s->m[i].uid);
-		if (b.pass != PASS_OK)
-			return b.pass;
-		if (rc != 0) {
-			if (rc > 0)
+		if (k == 0 || p != PASS_OK)
+			break;
+		na = k;
+		b.n = 0;
+		b.pass = PASS_OK;
+		rc = cmd(im, on_body, &b, "UID FETCH %s (UID BODY.PEEK[])",
+		    set);
+		if (b.pass != PASS_OK || rc != 0) {
+			take_drop(b.v, b.n);
+			if (b.pass != PASS_OK)
+				p = b.pass;
+			else if (rc < 0)
+				p = pass_of(im->fault);
+			else {
 				refused(im, "UID FETCH");
-			return rc < 0 ? pass_of(im->fault) : PASS_PROTOCOL;
+				p = PASS_PROTOCOL;
+			}
+			break;
 		}
-		if (!b.seen) {
-			log_warnx("message %s: gone from the server before "
-			    "it was fetched", s->m[i].uid);
-			continue;
+		for (j = 0; j < na; j++)
+			if (asked[j]->header != 2)
+				log_warnx("message %s: gone from the server "
+				    "before it was fetched", asked[j]->uid);
+		if ((p = take_commit(f, &im->st, b.v, b.n)) != PASS_OK) {
+			take_drop(b.v, b.n);
+			break;
 		}
-		if (!b.taken)
-			continue;
-		taken++;
-		if ((rc = act(im, s->m[i].uid, s->m[i].date[0] ?
-		    s->m[i].date : NULL)) < 0)
-			return pass_of(im->fault);
+		for (j = 0, k = 0; j < b.n; j++)
+			if (b.v[j].taken) {
+				uids[k] = b.v[j].key;
+				dates[k++] = b.v[j].date[0] ? b.v[j].date :
+				    NULL;
+			}
+		taken += k;
+		if (act_some(im, uids, dates, k) < 0)
+			p = im->fault != CONN_OK ? pass_of(im->fault) :
+			    PASS_TEMP;
 	}
 	if (waiting > 0)
 		log_info("%zu more reports wait for the next pass "
 		    "(max_messages %ld)", waiting, f->max_messages);
-	return PASS_OK;
+	free(b.v);
+	return p;
 }
 
 enum pass

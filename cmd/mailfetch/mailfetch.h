@@ -54,28 +54,31 @@ enum pass	pass_of(enum conn_fault);
 enum pass	session_open(struct fetch *, struct conn *);
 
 /*
- * Receive a message of n bytes from c into a new item of mail/ and
- * note it in st under key ('p', with date) before it is published.
- * Returns PASS_OK with *taken 1, or PASS_OK with *taken 0 when the
- * message was refused (over the size limit: said), or the fault.
- */
-enum pass	take(struct fetch *, struct conn *, struct state *,
-		    const char *key, const char *date, unsigned long long n,
-		    int *taken);
-/*
- * The same for a reader that produces the bytes itself (POP3's
- * dot-stuffing): begin, then write through sink, then finish.
+ * Taking messages into mail/: take_begin() makes the tmp file, bytes go
+ * in through take_sink() (counted against message_bytes), take_close()
+ * syncs and closes it, and take_commit() notes a batch of them in the
+ * state and publishes them.  The caller fills in key and date before
+ * the commit.
  */
 struct taking {
 	struct spool_item	 item;
 	unsigned long long	 n;
 	long long		 limit;
 	int			 over, err;
+	char			 key[STATE_KEY_MAX + 1];
+	char			 date[STATE_DATE_MAX + 1];	/* or "" */
+	int			 received;	/* whole in tmp/, synced */
+	int			 taken;		/* published */
 };
 int		take_begin(struct fetch *, struct taking *);
 int		take_sink(void *arg, const void *p, size_t n);
-enum pass	take_finish(struct fetch *, struct taking *, struct state *,
-		    const char *key, const char *date, int *taken);
+/* Sync and close tmp/NAME; one over the limit or unwritable goes. */
+enum pass	take_close(struct taking *);
+/* Record and publish what v[0..n) received; said. */
+enum pass	take_commit(struct fetch *, struct state *, struct taking *v,
+		    size_t n);
+/* Remove the tmp files of what was not published, on a failure. */
+void		take_drop(struct taking *v, size_t n);
 
 /*
  * At a pass's start: the tmp files of 'p' entries that a crash left

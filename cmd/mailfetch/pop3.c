@@ -276,7 +276,7 @@ fetch_one(struct pop *p, const struct pmsg *m)
 {
 	struct taking	t;
 	enum pass	r;
-	int		rc, taken;
+	int		rc, saved;
 
 	if ((rc = command(p, "RETR %lu", m->num)) != 0) {
 		if (rc > 0)
@@ -285,15 +285,17 @@ fetch_one(struct pop *p, const struct pmsg *m)
 		return rc < 0 ? pass_of(p->fault) : PASS_PROTOCOL;
 	}
 	if (take_begin(p->f, &t) == -1) {
+		saved = errno;
 		(void)dotted(p->c, NULL, NULL);
-		return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
+		return saved == ENOSPC ? PASS_DISK : PASS_TEMP;
 	}
 	if ((p->fault = dotted(p->c, take_sink, &t)) != CONN_OK) {
-		spool_abort(&t.item);
+		take_drop(&t, 1);
 		return pass_of(p->fault);
 	}
-	if ((r = take_finish(p->f, &t, &p->st, m->uidl, NULL, &taken)) !=
-	    PASS_OK || !taken)
+	(void)snprintf(t.key, sizeof(t.key), "%s", m->uidl);
+	if ((r = take_close(&t)) != PASS_OK ||
+	    (r = take_commit(p->f, &p->st, &t, 1)) != PASS_OK || !t.taken)
 		return r;
 	return act(p, m) == 0 ? PASS_OK : p->fault != CONN_OK ?
 	    pass_of(p->fault) : PASS_TEMP;

@@ -1,7 +1,8 @@
 /*
- * The local half of fetching a message, the same for IMAP and POP3:
- * write it whole into mail/tmp, fsync, note it in the state as 'p', and
- * only then publish it to mail/new.  A crash before the note leaves an
+ * The local half of fetching messages, the same for IMAP and POP3:
+ * write each whole into mail/tmp and fsync it, note them in the state as
+ * 'p' (one fsync for a batch), and only then publish them to mail/new
+ * (one fsync of the directory).  A crash before the note leaves an
  * unpublished tmp file and no record: the message is fetched again.  A
  * crash after it leaves a record whose tmp file republish() finishes.
  * Either way the server is only touched after the publish.
@@ -64,6 +65,7 @@ take_begin(struct fetch *f, struct taking *t)
 
 	memset(t, 0, sizeof(*t));
 	t->limit = f->message_bytes;
+	t->item.fd = -1;
 	if (spool_uniqname(name, sizeof(name)) == -1 ||
 	    spool_create(&f->mail, name, &t->item) == -1) {
 		(void)disk_fault("tmp/", name);
@@ -99,17 +101,10 @@ take_sink(void *arg, const void *p, size_t n)
 }
 
 enum pass
-take_finish(struct fetch *f, struct taking *t, struct state *st,
-    const char *key, const char *date, int *taken)
+take_close(struct taking *t)
 {
-	const char	*name = t->item.name;
-
-	*taken = 0;
 	if (t->over) {
 		spool_abort(&t->item);
-		log_errorx("message %s: more than %lld bytes (message_bytes "
-		    "limit): left on the server", key, t->limit);
-		f->skipped++;
 		return PASS_OK;
 	}
 	if (t->err == 0 && fsync(t->item.fd) == -1)
@@ -120,59 +115,77 @@ take_finish(struct fetch *f, struct taking *t, struct state *st,
 	if (t->err != 0) {
 		errno = t->err;
 		spool_abort(&t->item);
-		return disk_fault("tmp/", name);
+		return disk_fault("tmp/", t->item.name);
 	}
-	if (state_note(st, 'p', key, name, date, 1) == -1) {
-		log_errorx("state/%s: %s", st->file, strerror(errno));
-		spool_abort(&t->item);
-		return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
-	}
-	/*
-	 * From here the record stands and tmp/NAME must stay until it is
-	 * in new/: a failure leaves it for the next pass to publish.
-	 */
-	if (spool_relink(&f->mail, name) == -1)
-		return disk_fault("new/", name);
-	log_info("message %s: %llu bytes to mail/new/%s", key, t->n, name);
-	f->got++;
-	*taken = 1;
+	t->received = 1;
 	return PASS_OK;
 }
 
-static int
-sink_conn(void *arg, const void *p, size_t n)
+void
+take_drop(struct taking *v, size_t n)
 {
-	return take_sink(arg, p, n);
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!v[i].taken && (v[i].received || v[i].item.fd != -1)) {
+			spool_abort(&v[i].item);
+			v[i].received = 0;
+		}
 }
 
 enum pass
-take(struct fetch *f, struct conn *c, struct state *st, const char *key,
-    const char *date, unsigned long long n, int *taken)
+take_commit(struct fetch *f, struct state *st, struct taking *v, size_t n)
 {
-	struct taking	t;
-	enum conn_fault	cf;
-	int		sunk;
+	size_t	i, k = 0;
 
-	*taken = 0;
-	if (n > (unsigned long long)f->message_bytes) {
-		/* still read it: the session must stay in step */
-		if ((cf = conn_bytes(c, n, NULL, NULL, &sunk)) != CONN_OK)
-			return pass_of(cf);
-		log_errorx("message %s: %llu bytes, more than %lld "
-		    "(message_bytes limit): left on the server", key, n,
-		    f->message_bytes);
-		f->skipped++;
+	for (i = 0; i < n; i++) {
+		if (v[i].over) {
+			log_errorx("message %s: more than %lld bytes "
+			    "(message_bytes limit): left on the server",
+			    v[i].key, v[i].limit);
+			f->skipped++;
+			continue;
+		}
+		if (!v[i].received)
+			continue;
+		if (state_note(st, 'p', v[i].key, v[i].item.name,
+		    v[i].date[0] ? v[i].date : NULL, 0) == -1)
+			goto state;
+		k++;
+	}
+	if (k == 0)
 		return PASS_OK;
+	if (fsync(st->fd) == -1)
+		goto state;
+	/*
+	 * From here the records stand and each tmp/NAME must stay until
+	 * it is in new/: a failure leaves them for the next pass.
+	 */
+	for (i = 0; i < n; i++)
+		if (v[i].received && spool_relink(&f->mail, v[i].item.name,
+		    0) == -1)
+			return disk_fault("new/", v[i].item.name);
+	if (fsync(f->mail.new) == -1)
+		return disk_fault("new", "");
+	for (i = 0; i < n; i++) {
+		if (!v[i].received)
+			continue;
+		v[i].taken = 1;
+		f->got++;
+		log_info("message %s: %llu bytes to mail/new/%s", v[i].key,
+		    v[i].n, v[i].item.name);
 	}
-	if (take_begin(f, &t) == -1) {
-		(void)conn_bytes(c, n, NULL, NULL, &sunk);
-		return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
-	}
-	if ((cf = conn_bytes(c, n, sink_conn, &t, &sunk)) != CONN_OK) {
-		spool_abort(&t.item);
-		return pass_of(cf);
-	}
-	return take_finish(f, &t, st, key, date, taken);
+	return PASS_OK;
+state:
+	log_errorx("state/%s: %s", st->file, strerror(errno));
+	/*
+	 * No record is sure to be on disk: nothing is published, and the
+	 * mails are fetched again (a record that did get there publishes
+	 * its file next pass; the others leave a stray tmp file).
+	 */
+	for (i = 0; i < n; i++)
+		v[i].received = 0;
+	return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
 }
 
 struct repub {
@@ -187,7 +200,7 @@ republish(void *arg, struct sent *e)
 
 	if (e->kind != 'p')
 		return;
-	switch (spool_relink(&r->f->mail, e->name)) {
+	switch (spool_relink(&r->f->mail, e->name, 1)) {
 	case 0:
 		log_info("message %s: mail/new/%s published after a crash",
 		    e->key, e->name);

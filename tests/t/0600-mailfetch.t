@@ -10,7 +10,7 @@ if [ ! -x "$BIN/mailfetch" ]; then
 fi
 . "$TOP/tests/mail.sh"
 mail_start
-plan 76
+plan 79
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf (IMAPS on
@@ -226,6 +226,17 @@ cfg closed mailserver_host=127.0.0.1 "mailserver_port=$port"
 mf closed
 is "nothing listening: exit 69" "$rc" 69
 like "... server unreachable" "$err" "server unreachable"
+
+cfg v6 mailserver_host=::1 "mailserver_port=$port"
+mf v6
+like "an IPv6 address as the host: tried, unreachable (69)" "$rc $err" \
+    "^69 .*::1.*server unreachable"
+
+cfg proxy mailserver_mailboxfolder=INBOX
+all_proxy=http://127.0.0.1:$port imaps_proxy=http://127.0.0.1:$port \
+    SSLKEYLOGFILE=$T/keys mf proxy
+is "proxy variables in the environment are not followed" "$rc" 0
+ok "... and SSLKEYLOGFILE gets no keys" test ! -e "$T/keys"
 
 cfg nohost mailserver_host=nonesuch.invalid
 mf nohost
