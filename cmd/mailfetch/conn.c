@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "conn.h"
+#include "log.h"
 
 #define BUF_MIN		(64 * 1024)
 
@@ -71,6 +72,8 @@ conn_open(struct conn *c, const struct server *s, const char *pass,
 	c->line_max = 16 * 1024 * 1024;
 	(void)snprintf(url, sizeof(url), "%s://%s%s%s:%d/", s->scheme,
 	    v6 ? "[" : "", h, v6 ? "]" : "", s->port);
+	(void)snprintf(c->label, sizeof(c->label), "%s%s%s:%d", v6 ? "[" : "",
+	    h, v6 ? "]" : "", s->port);
 	if ((c->curl = curl_easy_init()) == NULL) {
 		(void)snprintf(why, whylen, "libcurl: can't start");
 		return CONN_UNREACHABLE;
@@ -167,12 +170,19 @@ conn_send(struct conn *c, const void *buf, size_t n)
 	while (n > 0) {
 		rc = curl_easy_send(c->curl, p, n, &sent);
 		if (rc == CURLE_AGAIN) {
-			if (wait_fd(c, POLLOUT, c->timeout_ms) <= 0)
+			if (wait_fd(c, POLLOUT, c->timeout_ms) <= 0) {
+				log_errorx("%s: the server takes nothing for "
+				    "%ld s (io_timeout): timed out", c->label,
+				    c->timeout_ms / 1000);
 				return CONN_TIMEOUT;
+			}
 			continue;
 		}
-		if (rc != CURLE_OK)
+		if (rc != CURLE_OK) {
+			log_errorx("%s: sending: %s", c->label,
+			    curl_easy_strerror(rc));
 			return CONN_UNREACHABLE;
+		}
 		p += sent;
 		n -= sent;
 	}
@@ -195,10 +205,12 @@ conn_fill(struct conn *c)
 			c->off = 0;
 		} else {
 			ncap = c->cap ? c->cap * 2 : BUF_MIN;
-			if (ncap > c->line_max + BUF_MIN)
+			if (ncap > c->line_max + BUF_MIN ||
+			    (nb = realloc(c->buf, ncap + 1)) == NULL) {
+				log_errorx("%s: a line of more than %zu bytes "
+				    "from the server", c->label, c->cap);
 				return CONN_PROTOCOL;
-			if ((nb = realloc(c->buf, ncap + 1)) == NULL)
-				return CONN_PROTOCOL;
+			}
 			c->buf = nb;
 			c->cap = ncap;
 		}
@@ -207,12 +219,20 @@ conn_fill(struct conn *c)
 		rc = curl_easy_recv(c->curl, c->buf + c->len, c->cap - c->len,
 		    &got);
 		if (rc == CURLE_AGAIN) {
-			if (wait_fd(c, POLLIN, c->timeout_ms) <= 0)
+			if (wait_fd(c, POLLIN, c->timeout_ms) <= 0) {
+				log_errorx("%s: nothing from the server for "
+				    "%ld s (io_timeout): timed out", c->label,
+				    c->timeout_ms / 1000);
 				return CONN_TIMEOUT;
+			}
 			continue;
 		}
-		if (rc != CURLE_OK || got == 0)
-			return CONN_UNREACHABLE;	/* closed under us */
+		if (rc != CURLE_OK || got == 0) {
+			log_errorx("%s: %s", c->label, rc != CURLE_OK ?
+			    curl_easy_strerror(rc) :
+			    "the server closed the connection");
+			return CONN_UNREACHABLE;
+		}
 		c->len += got;
 		return CONN_OK;
 	}
@@ -231,8 +251,11 @@ conn_line(struct conn *c, char **line, size_t *len)
 		if (nl != NULL)
 			break;
 		scanned = c->len - c->off;
-		if (scanned > c->line_max)
+		if (scanned > c->line_max) {
+			log_errorx("%s: a line of more than %zu bytes from "
+			    "the server", c->label, c->line_max);
 			return CONN_PROTOCOL;
+		}
 		if ((f = conn_fill(c)) != CONN_OK)
 			return f;
 	}

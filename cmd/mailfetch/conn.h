@@ -33,6 +33,7 @@ struct conn {
 	size_t		 off, len, cap;
 	size_t		 line_max;
 	char		 err[CURL_ERROR_SIZE];
+	char		 label[300];	/* "host:port", for messages */
 };
 
 /*
@@ -56,7 +57,12 @@ enum conn_fault	conn_open(struct conn *, const struct server *,
 		    const char *pass, char *why, size_t whylen);
 void		conn_close(struct conn *);
 
-/* Send all of buf. */
+/*
+ * The I/O calls below say what went wrong themselves (the log), then
+ * return the fault.
+ *
+ * Send all of buf.
+ */
 enum conn_fault	conn_send(struct conn *, const void *buf, size_t n);
 /*
  * The next line, without its CRLF (or LF), NUL-terminated, valid until

@@ -818,6 +818,7 @@ body_item(struct cur *k, const char *name, void *arg)
 	char			*q;
 	int			 sunk;
 	enum conn_fault		 cf;
+	enum pass		 p;
 
 	if (strcasecmp(name, "UID") == 0)
 		return uid_read(k, b->uid, sizeof(b->uid));
@@ -825,11 +826,15 @@ body_item(struct cur *k, const char *name, void *arg)
 		return skip_value(k);
 	if (b->cur != NULL || b->n == FETCH_BATCH)
 		return -1;		/* a second body, or one too many */
+	/*
+	 * A message that can't be written (a full disk) is read all the
+	 * same, so the session stays in step and the ones before it in
+	 * this batch are still recorded; the pass ends after the batch.
+	 */
 	t = &b->v[b->n];
 	if (take_begin(b->im->f, t) == -1) {
 		b->pass = errno == ENOSPC ? PASS_DISK : PASS_TEMP;
-		k->im->fault = CONN_PROTOCOL;	/* the session ends here */
-		return -1;
+		return skip_value(k);
 	}
 	b->cur = t;
 	b->n++;
@@ -839,10 +844,8 @@ body_item(struct cur *k, const char *name, void *arg)
 			k->im->fault = cf;
 			return -1;
 		}
-		if ((b->pass = take_close(t)) != PASS_OK) {
-			k->im->fault = CONN_PROTOCOL;
-			return -1;
-		}
+		if ((p = take_close(t)) != PASS_OK)
+			b->pass = p;
 		return next_line(k);
 	}
 	/* a small message may come as a quoted string */
@@ -854,10 +857,9 @@ body_item(struct cur *k, const char *name, void *arg)
 	}
 	(void)take_sink(t, q, strlen(q));
 	free(q);
-	if ((b->pass = take_close(t)) == PASS_OK)
-		return 0;
-	k->im->fault = CONN_PROTOCOL;
-	return -1;
+	if ((p = take_close(t)) != PASS_OK)
+		b->pass = p;
+	return 0;
 }
 
 static struct msg *
@@ -947,11 +949,9 @@ take_reports(struct imap *im, struct scan *s)
 		b.pass = PASS_OK;
 		rc = cmd(im, on_body, &b, "UID FETCH %s (UID BODY.PEEK[])",
 		    set);
-		if (b.pass != PASS_OK || rc != 0) {
+		if (rc != 0) {
 			take_drop(b.v, b.n);
-			if (b.pass != PASS_OK)
-				p = b.pass;
-			else if (rc < 0)
+			if (rc < 0)
 				p = pass_of(im->fault);
 			else {
 				refused(im, "UID FETCH");
@@ -959,7 +959,7 @@ take_reports(struct imap *im, struct scan *s)
 			}
 			break;
 		}
-		for (j = 0; j < na; j++)
+		for (j = 0; j < na && b.pass == PASS_OK; j++)
 			if (asked[j]->header != 2)
 				log_warnx("message %s: gone from the server "
 				    "before it was fetched", asked[j]->uid);
@@ -977,6 +977,8 @@ take_reports(struct imap *im, struct scan *s)
 		if (act_some(im, uids, dates, k) < 0)
 			p = im->fault != CONN_OK ? pass_of(im->fault) :
 			    PASS_TEMP;
+		else if (b.pass != PASS_OK)
+			p = b.pass;	/* the disk: what fitted is taken */
 	}
 	if (waiting > 0)
 		log_info("%zu more reports wait for the next pass "

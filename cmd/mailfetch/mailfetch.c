@@ -561,6 +561,7 @@ main(int argc, char *argv[])
 		return EX_SOFTWARE;
 	}
 	s.owner = pd.active ? (long)pd.uid : -1;
+	f.keep_pass = watch;
 	if ((x = settings(&f, &s, level_set)) != 0 || (x = resolve(&f)) != 0)
 		return x;
 	/*

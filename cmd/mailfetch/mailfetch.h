@@ -19,6 +19,7 @@ struct fetch {
 	struct server	 srv;
 	int		 imap;		/* else POP3 */
 	char		*pass;
+	int		 keep_pass;	/* -w: every pass logs in again */
 	const char	*folder;	/* UTF-8, as configured */
 	enum action	 action;
 	const char	*moveto;

@@ -41,6 +41,8 @@ session_open(struct fetch *f, struct conn *c)
 	enum conn_fault	cf;
 
 	cf = conn_open(c, &f->srv, f->pass, why, sizeof(why));
+	if (!f->keep_pass)	/* one pass, one login: no more need */
+		explicit_bzero(f->pass, strlen(f->pass));
 	if (cf != CONN_OK) {
 		log_msg(LOG_CRITICAL, "%s", why);
 		return pass_of(cf);

@@ -10,7 +10,7 @@ if [ ! -x "$BIN/mailfetch" ]; then
 fi
 . "$TOP/tests/mail.sh"
 mail_start
-plan 79
+plan 87
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf (IMAPS on
@@ -257,6 +257,74 @@ mf gstall
 is "a server that greets, then stalls: exit 69" "$rc" 69
 like "... timed out" "$err" "timed out"
 
+# A server that logs us in, then says nothing more: io_timeout.  (A
+# scripted peer: dovecot can't be made to stall on cue.)
+cat >"$T/mute.py" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+f = c.makefile("rb")
+c.sendall(b"* OK ready\r\n")
+for line in f:
+    tag, cmd = line.split(b" ", 2)[:2]
+    cmd = cmd.strip().upper()
+    if cmd == b"CAPABILITY":
+        c.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+    elif cmd == b"LOGIN":
+        c.sendall(tag + b" OK logged in\r\n")
+        break
+f.readline()	# our first command, never answered
+time.sleep(30)
+PY
+python3 "$T/mute.py" >"$T/mute.port" &
+mpid=$!
+i=0
+while [ $i -lt 50 ] && [ ! -s "$T/mute.port" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+cfg mute mailserver_host=127.0.0.1 "mailserver_port=$(cat "$T/mute.port")" \
+    mailserver_protocol=imap allow_plaintext=1 io_timeout=1
+start=$(date +%s)
+mf mute
+kill $mpid 2>/dev/null
+wait $mpid 2>/dev/null
+is "a server that stops answering after login: exit 69" "$rc" 69
+like "... timed out, said" "$err" "nothing from the server for 1 s (io_timeout)"
+ok "... after io_timeout, not forever" test $(($(date +%s) - start)) -lt 10
+
+# ---------------------------------------------------------- disk full
+if [ "$(id -u)" = 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=160k \
+    tmpfs "$T/full" 2>/dev/null; then
+	for i in 1 2 3 4; do
+		python3 "$TOP/tests/mkmail.py" --kind domain --id "full$i" \
+		    --size 50000 - >"$T/full$i.eml" || exit 1
+		mail_put t9 "$T/full$i.eml" || exit 1
+	done
+	cfg fullcfg mailserver_mailboxfolder=t9 mailserver_action=delete
+	rmdir "$T/fullcfg/spool"
+	mkdir "$T/full/spool"
+	chown nobody "$T/full/spool"
+	ln -s "$T/full/spool" "$T/fullcfg/spool"
+	mf fullcfg
+	is "a full disk: exit 75" "$rc" 75
+	like "... said" "$err" "No space left on device"
+	n=$(ls "$T/full/spool/mail/new" | wc -l)
+	is "... every report either spooled or still on the server" \
+	    "$n+$(mail_count t9)" "$n+$((4 - n))"
+	ok "... and some were spooled before the disk filled" test "$n" -ge 1
+	umount "$T/full"
+else
+	for d in "a full disk: exit 75" "... said" \
+	    "... every report either spooled or still on the server" \
+	    "... and some were spooled before the disk filled"; do
+		skip "$d" "needs root and a tmpfs"
+	done
+fi
+
 # ---------------------------------------------------------- limits
 set -- $DMARC
 python3 "$TOP/tests/mkmail.py" --kind domain --id big --size 20000 - \
@@ -315,6 +383,8 @@ do
 done
 is "-w: new mail is taken at once (IDLE), not after poll_interval" \
     "$(ls "$T/watch/spool/mail/new" | wc -l)" 3
+like "... in its seccomp sandbox all along" \
+    "$(grep '^Seccomp:' "/proc/$wpid/status")" "2$"
 kill -TERM $wpid
 i=0
 while [ $i -lt 50 ] && kill -0 $wpid 2>/dev/null; do
