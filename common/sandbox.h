@@ -31,6 +31,13 @@ enum sandbox_kind {	/* flags: SANDBOX_SPOOL | SANDBOX_DNS | ... */
  */
 int	sandbox_enter(int kinds, const char *dir);
 
+/*
+ * Before sandbox_enter() with SANDBOX_NET: the one TCP port connections
+ * may go to, where the system can say so (Linux's Landlock, ABI 4 and
+ * up); elsewhere any port.
+ */
+void	sandbox_allow_port(int port);
+
 /* A word for messages: "seccomp", "pledge" or "none". */
 const char *sandbox_name(void);
 

@@ -11,8 +11,10 @@
  *
  * seccomp can't look at paths, so the spool sandbox also asks Landlock
  * (ABI 2, Linux 5.19, for renames between directories) to allow files
- * beneath the spool only.  A kernel without it keeps seccomp alone, as
- * DESIGN.md section 4 allows; a chroot into the spool does the same job.
+ * beneath the spool only, and the network sandbox asks it (ABI 4) to
+ * allow TCP connections to one port only.  A kernel without it keeps
+ * seccomp alone, as DESIGN.md section 4 allows; a chroot into the spool
+ * does the same job for the paths.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -24,6 +26,7 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,31 +96,76 @@ sigsys(int sig, siginfo_t *si, void *uc)
 	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
 	LANDLOCK_ACCESS_FS_MAKE_SYM)
 
-/* Returns 1 when confined, 0 when the kernel can't, -1 on an error. */
-static int
-landlock_spool(const char *dir)
+/*
+ * Landlock ABI 4 (Linux 6.7) can confine TCP by port; this system's
+ * headers may be older than that, so its kernel ABI is spelt out here.
+ */
+struct ll_ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;
+};
+struct ll_net_port_attr {
+	uint64_t	allowed_access;
+	uint64_t	port;
+};
+#define LL_RULE_NET_PORT	2
+#define LL_ACCESS_NET_BIND_TCP	(1ULL << 0)
+#define LL_ACCESS_NET_CONNECT_TCP	(1ULL << 1)
+
+static int	net_port;	/* sandbox_allow_port() */
+
+void
+sandbox_allow_port(int port)
 {
-	struct landlock_ruleset_attr	   ra;
+	net_port = port;
+}
+
+/*
+ * Landlock for what seccomp can't see: the spool's paths (ABI 2) and
+ * the port TCP may connect to (ABI 4).  Returns 1 when confined, 0 when
+ * the kernel can't, -1 on an error.
+ */
+static int
+landlock(int kind, const char *dir)
+{
+	struct ll_ruleset_attr		   ra;
 	struct landlock_path_beneath_attr  pb;
+	struct ll_net_port_attr		   np;
 	long				   abi;
-	int				   rfd, saved, rc = -1;
+	int				   rfd, saved, rc = -1, fs, net;
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
-	if (abi < 2)
+	fs = (kind & SANDBOX_SPOOL) && abi >= 2;
+	net = (kind & SANDBOX_NET) && net_port > 0 && abi >= 4;
+	if (!fs && !net)
 		return 0;
 	memset(&ra, 0, sizeof(ra));
-	ra.handled_access_fs = ABI2_FS;
-	if ((rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra),
-	    0)) == -1)
+	ra.handled_access_fs = fs ? ABI2_FS : 0;
+	ra.handled_access_net = net ? LL_ACCESS_NET_BIND_TCP |
+	    LL_ACCESS_NET_CONNECT_TCP : 0;
+	/* an ABI 2 or 3 kernel knows only the first field */
+	if ((rfd = (int)syscall(SYS_landlock_create_ruleset, &ra, net ?
+	    sizeof(ra) : sizeof(ra.handled_access_fs), 0)) == -1)
 		return -1;
 	memset(&pb, 0, sizeof(pb));
-	pb.allowed_access = SPOOL_FS;
-	if ((pb.parent_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		goto out;
-	if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
-	    &pb, 0) == -1 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	pb.parent_fd = -1;
+	if (fs) {
+		pb.allowed_access = SPOOL_FS;
+		if ((pb.parent_fd = open(dir, O_PATH | O_DIRECTORY |
+		    O_CLOEXEC)) == -1 || syscall(SYS_landlock_add_rule, rfd,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1)
+			goto out;
+	}
+	if (net) {
+		/* connect to the one port; bind nothing */
+		np.allowed_access = LL_ACCESS_NET_CONNECT_TCP;
+		np.port = (uint64_t)net_port;
+		if (syscall(SYS_landlock_add_rule, rfd, LL_RULE_NET_PORT, &np,
+		    0) == -1)
+			goto out;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
 	    syscall(SYS_landlock_restrict_self, rfd, 0) == -1)
 		goto out;
 	rc = 1;
@@ -162,7 +210,7 @@ sandbox_enter(int kind, const char *dir)
 		return -1;
 	deflt = SCMP_ACT_TRAP;
 #endif
-	if ((kind & SANDBOX_SPOOL) && landlock_spool(dir) == -1)
+	if (landlock(kind, dir) == -1)
 		return -1;
 	if ((ctx = seccomp_init(deflt)) == NULL) {
 		errno = ENOMEM;

@@ -13,6 +13,12 @@ sandbox_enter(int kind, const char *dir)
 	return 0;
 }
 
+void
+sandbox_allow_port(int port)
+{
+	(void)port;	/* pledge(2) has no word for a port */
+}
+
 const char *
 sandbox_name(void)
 {

@@ -582,6 +582,7 @@ main(int argc, char *argv[])
 		return x;
 	if ((f.statedir = state_dir(root, s.spool)) == -1)
 		return EX_CANTCREAT;
+	sandbox_allow_port(f.srv.port);
 	if ((x = confine_spool(&pd, SANDBOX_NET, s.spool)) != 0)
 		return x;
 	for (;;) {

@@ -29,6 +29,7 @@ enum probe { P_SOCKET, P_OPEN, P_SPOOL, P_EXEC, P_QSORT, P_DNS, P_NET };
 
 static struct sockaddr_in	self;	/* P_DNS's socket, bound;
 					   P_NET's listener */
+static struct sockaddr_in	other;	/* P_NET's other listener */
 
 static int
 cmp_int(const void *a, const void *b)
@@ -42,6 +43,8 @@ child(enum probe what, int fd, int dirfd, const char *dir)
 {
 	int	s;
 
+	if (what == P_NET)
+		sandbox_allow_port(ntohs(self.sin_port));
 	if (sandbox_enter(what == P_SPOOL ? SANDBOX_SPOOL : what == P_DNS ?
 	    SANDBOX_DNS : what == P_NET ? SANDBOX_NET : SANDBOX_STDIO,
 	    what == P_SPOOL ? dir : NULL) == -1)
@@ -97,6 +100,10 @@ child(enum probe what, int fd, int dirfd, const char *dir)
 		    sizeof(self)) == -1 || send(s, "net", 3, 0) != 3)
 			_exit(14);
 		(void)write(fd, "in", 2);
+		/* Landlock (ABI 4) allows self's port only */
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		(void)write(fd, connect(s, (struct sockaddr *)&other,
+		    sizeof(other)) == -1 && errno == EACCES ? "P" : "-", 1);
 		s = open("/etc/passwd", O_RDONLY);
 		(void)write(fd, s == -1 && errno == EACCES ? "E" : "-", 1);
 		execl("/bin/true", "true", (char *)NULL);
@@ -184,23 +191,40 @@ main(void)
 	}
 	{
 		socklen_t	sl = sizeof(self);
-		int		l;
+		int		l, l2;
 
 		self.sin_port = 0;
+		other = self;
 		l = socket(AF_INET, SOCK_STREAM, 0);
+		l2 = socket(AF_INET, SOCK_STREAM, 0);
 		if (l == -1 || bind(l, (struct sockaddr *)&self,
 		    sizeof(self)) == -1 || listen(l, 1) == -1 ||
-		    getsockname(l, (struct sockaddr *)&self, &sl) == -1)
-			ok(0, "net: a loopback listener to test with");
+		    getsockname(l, (struct sockaddr *)&self, &sl) == -1 ||
+		    l2 == -1 || bind(l2, (struct sockaddr *)&other,
+		    sizeof(other)) == -1 || listen(l2, 1) == -1 ||
+		    getsockname(l2, (struct sockaddr *)&other, &sl) == -1)
+			ok(0, "net: loopback listeners to test with");
 		else {
 			st = run(P_NET, -1, NULL, said, sizeof(said));
-			ok(strcmp(said, "inE") == 0, "net: a new TCP "
-			    "connection works, open() fails (%s)", said);
+			ok(strncmp(said, "in", 2) == 0 && said[3] == 'E',
+			    "net: a new TCP connection works, open() fails "
+			    "(%s)", said);
+#ifdef __linux__
+			if (syscall(SYS_landlock_create_ruleset, NULL, 0,
+			    LANDLOCK_CREATE_RULESET_VERSION) >= 4)
+				ok(said[2] == 'P', "net: Landlock refuses "
+				    "another port (%s)", said);
+			else
+#endif
+				printf("ok %d - net: Landlock # SKIP no "
+				    "Landlock ABI 4\n", ++tap_n);
 			ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 			    "net: execve() kills with SIGSYS");
 		}
 		if (l != -1)
 			(void)close(l);
+		if (l2 != -1)
+			(void)close(l2);
 	}
 	if (mkdtemp(dir) == NULL || (dirfd = open(dir, O_RDONLY |
 	    O_DIRECTORY)) == -1) {
