@@ -43,17 +43,7 @@ _dns_watch=
 _dns_hole=
 _dns_udp_pids=
 
-# Chain onto the EXIT trap lib.sh set (read back through a file: dash
-# shows no traps inside $(...)), and turn the usual signals into an exit
-# so the daemons go with the test.  (This resets the positional
-# parameters of the test that sources it.)
-trap >"$DNS_DIR/.trap"
-eval "set -- $(grep ' EXIT$' "$DNS_DIR/.trap")"
-_dns_prev_exit=${3:-}
-trap 'dns_stop; eval "$_dns_prev_exit"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+at_exit dns_stop
 
 _dns_stanza() {	# _dns_stanza ORIGIN FILE
 	printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "$1" "$2" \
@@ -192,7 +182,8 @@ dns_start() {
 			_a=$(dns_dig TXT tag.dns-harness.test 2>/dev/null)
 			if [ "$_a" = "\"$_tag\"" ]; then
 				export DNS_PORT DNS_SERVER="127.0.0.1:$DNS_PORT"
-				_dns_watchdog
+				watchdog "$_dns_pid"
+				_dns_watch=$!
 				return 0
 			fi
 			kill -0 "$_dns_pid" 2>/dev/null || break
@@ -207,17 +198,6 @@ dns_start() {
 	echo "dns.sh: nsd did not start:" >&2
 	cat "$DNS_DIR/nsd.stdout" "$DNS_DIR/nsd.log" >&2 2>/dev/null
 	exit 1
-}
-
-# Should the test die by SIGKILL, no EXIT trap runs: a watchdog stops
-# nsd once the test's shell is gone.
-_dns_watchdog() {
-	_parent=$$
-	(
-		while kill -0 "$_parent" 2>/dev/null; do sleep 1; done
-		kill "$_dns_pid" 2>/dev/null
-	) </dev/null >/dev/null 2>&1 &
-	_dns_watch=$!
 }
 
 _dns_kill() {	# _dns_kill PID: TERM, and wait so the port is free again

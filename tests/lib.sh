@@ -13,7 +13,28 @@ _failed=0
 # unprivileged user of -u can reach what the test puts in it.
 T=$(mktemp -d "${TMPDIR:-/tmp}/dmarcpipe-test.XXXXXX")
 chmod 755 "$T"
-trap 'rm -rf "$T"' EXIT
+_at_exit='rm -rf "$T"'
+trap 'eval "$_at_exit"' EXIT
+
+# at_exit COMMAND: run COMMAND when the test exits, before what was
+# asked for earlier; HUP, INT and TERM then exit too, so it runs on them.
+at_exit() {
+	_at_exit="$1; $_at_exit"
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# watchdog PID: should the test die by SIGKILL, no EXIT trap runs, so a
+# background shell kills PID once the test's shell is gone.  $! is its
+# pid.
+watchdog() {
+	_parent=$$
+	(
+		while kill -0 "$_parent" 2>/dev/null; do sleep 1; done
+		kill "$1" 2>/dev/null
+	) </dev/null >/dev/null 2>&1 &
+}
 
 # Root must name an unprivileged user; everyone else runs as themselves.
 if [ "$(id -u)" = 0 ]; then

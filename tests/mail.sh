@@ -81,17 +81,7 @@ _mail_pid=
 _mail_watch=
 _mail_listen_pids=
 
-# Chain onto the EXIT trap set before (read back through a file: dash
-# shows no traps inside $(...)), and turn the usual signals into an exit
-# so the daemons go with the test.  (This resets the positional
-# parameters of the test that sources it.)
-trap >"$MAIL_DIR/.trap"
-eval "set -- $(grep ' EXIT$' "$MAIL_DIR/.trap")"
-_mail_prev_exit=${3:-}
-trap 'mail_stop; eval "$_mail_prev_exit"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+at_exit mail_stop
 
 mail_doveadm() { "$_mail_doveadm" -c "$MAIL_CONF" "$@"; }
 
@@ -331,7 +321,8 @@ mail_start() {
 		if _mail_wait "$_tag" "$_mail_pid"; then
 			export MAIL_IMAP_PORT MAIL_IMAPS_PORT MAIL_POP3_PORT \
 			    MAIL_POP3S_PORT
-			_mail_watchdog
+			watchdog "$_mail_pid"
+			_mail_watch=$!
 			return 0
 		fi
 		_mail_kill "$_mail_pid"
@@ -342,17 +333,6 @@ mail_start() {
 	echo "mail.sh: dovecot did not start:" >&2
 	cat "$MAIL_DIR/log/stdout" "$MAIL_LOG" >&2 2>/dev/null
 	exit 1
-}
-
-# Should the test die by SIGKILL, no EXIT trap runs: a watchdog stops
-# dovecot once the test's shell is gone.
-_mail_watchdog() {
-	_parent=$$
-	(
-		while kill -0 "$_parent" 2>/dev/null; do sleep 1; done
-		kill "$_mail_pid" 2>/dev/null
-	) </dev/null >/dev/null 2>&1 &
-	_mail_watch=$!
 }
 
 # _mail_kill PID: stop dovecot's master and wait for all its processes.

@@ -19,7 +19,6 @@
 #include "log.h"
 #include "mailfetch.h"
 
-#define HDR_KEEP	(64 * 1024)	/* bytes of a Subject field kept */
 #define BATCH		256		/* UIDs per header FETCH */
 #define FETCH_BATCH	64		/* messages per body FETCH */
 #define ACT_BATCH	64		/* UIDs per action command */
@@ -403,23 +402,6 @@ struct scan {
 	struct msg	*m;
 	size_t		 n, cap;
 };
-
-struct hdrbuf {
-	char	buf[HDR_KEEP];
-	size_t	n;
-};
-
-static int
-hdr_sink(void *arg, const void *p, size_t n)
-{
-	struct hdrbuf	*h = arg;
-
-	if (n > sizeof(h->buf) - h->n)
-		n = sizeof(h->buf) - h->n;
-	memcpy(h->buf + h->n, p, n);
-	h->n += n;
-	return 0;
-}
 
 /*
  * Walk the items of "N FETCH (...)"; for each, item() gets its name and

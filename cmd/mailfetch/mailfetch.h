@@ -81,6 +81,15 @@ enum pass	take_commit(struct fetch *, struct state *, struct taking *v,
 /* Remove the tmp files of what was not published, on a failure. */
 void		take_drop(struct taking *v, size_t n);
 
+/* A mail's header block, as much as is kept of it, for the Subject. */
+#define HDR_KEEP	(64 * 1024)
+struct hdrbuf {
+	char	buf[HDR_KEEP];
+	size_t	n;
+};
+/* A conn_sink that keeps the first HDR_KEEP bytes. */
+int		hdr_sink(void *arg, const void *p, size_t n);
+
 /*
  * At a pass's start: the tmp files of 'p' entries that a crash left
  * unpublished are published now.  Returns 0 or -1 (said).

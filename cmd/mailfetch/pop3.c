@@ -17,7 +17,6 @@
 #include "log.h"
 #include "mailfetch.h"
 
-#define HDR_KEEP	(64 * 1024)
 
 struct pmsg {
 	unsigned long		 num;
@@ -213,26 +212,9 @@ list(struct pop *p, const char *what, int (*line)(struct pop *, char *))
 	return PASS_OK;
 }
 
-struct hdr {
-	char	buf[HDR_KEEP];
-	size_t	n;
-};
-
-static int
-hdr_sink(void *arg, const void *v, size_t n)
-{
-	struct hdr	*h = arg;
-
-	if (n > sizeof(h->buf) - h->n)
-		n = sizeof(h->buf) - h->n;
-	memcpy(h->buf + h->n, v, n);
-	h->n += n;
-	return 0;
-}
-
 /* Is message m a report?  1 yes, 0 no, -1 broken or refused. */
 static int
-is_report(struct pop *p, const struct pmsg *m, struct hdr *h)
+is_report(struct pop *p, const struct pmsg *m, struct hdrbuf *h)
 {
 	int	rc;
 
@@ -305,7 +287,7 @@ enum pass
 pop3_pass(struct fetch *f, struct conn *c)
 {
 	struct pop	 p;
-	struct hdr	*h = NULL;
+	struct hdrbuf	*h = NULL;
 	struct sent	*e;
 	char		 id[1024], why[512];
 	enum pass	 r;

@@ -190,6 +190,18 @@ state:
 	return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
 }
 
+int
+hdr_sink(void *arg, const void *p, size_t n)
+{
+	struct hdrbuf	*h = arg;
+
+	if (n > sizeof(h->buf) - h->n)
+		n = sizeof(h->buf) - h->n;
+	memcpy(h->buf + h->n, p, n);
+	h->n += n;
+	return 0;
+}
+
 struct repub {
 	struct fetch	*f;
 	int		 failed;
