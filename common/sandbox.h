@@ -32,11 +32,12 @@ enum sandbox_kind {	/* flags: SANDBOX_SPOOL | SANDBOX_DNS | ... */
 int	sandbox_enter(int kinds, const char *dir);
 
 /*
- * Before sandbox_enter() with SANDBOX_NET: the one TCP port connections
- * may go to, where the system can say so (Linux's Landlock, ABI 4 and
- * up); elsewhere any port.
+ * Before sandbox_enter() with SANDBOX_NET: a TCP port connections may go
+ * to (up to SANDBOX_PORTS of them), where the system can say so (Linux's
+ * Landlock, ABI 4 and up); elsewhere any port.  Returns -1 when full.
  */
-void	sandbox_allow_port(int port);
+#define SANDBOX_PORTS	4
+int	sandbox_allow_port(int port);
 
 /* A word for messages: "seccomp", "pledge" or "none". */
 const char *sandbox_name(void);

@@ -12,7 +12,7 @@
  * seccomp can't look at paths, so the spool sandbox also asks Landlock
  * (ABI 2, Linux 5.19, for renames between directories) to allow files
  * beneath the spool only, and the network sandbox asks it (ABI 4) to
- * allow TCP connections to one port only.  A kernel without it keeps
+ * allow TCP connections to the ports named only.  A kernel without it keeps
  * seccomp alone, as DESIGN.md section 4 allows; a chroot into the spool
  * does the same job for the paths.
  */
@@ -112,12 +112,21 @@ struct ll_net_port_attr {
 #define LL_ACCESS_NET_BIND_TCP	(1ULL << 0)
 #define LL_ACCESS_NET_CONNECT_TCP	(1ULL << 1)
 
-static int	net_port;	/* sandbox_allow_port() */
+static int	net_ports[SANDBOX_PORTS];	/* sandbox_allow_port() */
+static size_t	net_nports;
 
-void
+int
 sandbox_allow_port(int port)
 {
-	net_port = port;
+	size_t	i;
+
+	for (i = 0; i < net_nports; i++)
+		if (net_ports[i] == port)
+			return 0;
+	if (net_nports == SANDBOX_PORTS)
+		return -1;
+	net_ports[net_nports++] = port;
+	return 0;
 }
 
 /*
@@ -132,12 +141,13 @@ landlock(int kind, const char *dir)
 	struct landlock_path_beneath_attr  pb;
 	struct ll_net_port_attr		   np;
 	long				   abi;
+	size_t				   i;
 	int				   rfd, saved, rc = -1, fs, net;
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	fs = (kind & SANDBOX_SPOOL) && abi >= 2;
-	net = (kind & SANDBOX_NET) && net_port > 0 && abi >= 4;
+	net = (kind & SANDBOX_NET) && net_nports > 0 && abi >= 4;
 	if (!fs && !net)
 		return 0;
 	memset(&ra, 0, sizeof(ra));
@@ -157,10 +167,10 @@ landlock(int kind, const char *dir)
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1)
 			goto out;
 	}
-	if (net) {
-		/* connect to the one port; bind nothing */
+	/* connect to those ports only; bind nothing */
+	for (i = 0; net && i < net_nports; i++) {
 		np.allowed_access = LL_ACCESS_NET_CONNECT_TCP;
-		np.port = (uint64_t)net_port;
+		np.port = (uint64_t)net_ports[i];
 		if (syscall(SYS_landlock_add_rule, rfd, LL_RULE_NET_PORT, &np,
 		    0) == -1)
 			goto out;

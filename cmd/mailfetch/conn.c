@@ -30,8 +30,8 @@ conn_fault_str(enum conn_fault f)
 	return "?";
 }
 
-static enum conn_fault
-classify(CURLcode rc)
+enum conn_fault
+conn_classify(CURLcode rc)
 {
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
@@ -108,7 +108,7 @@ conn_open(struct conn *c, const struct server *s, const char *pass,
 	/* libcurl's copy of the password goes now (our free wipes it) */
 	(void)curl_easy_setopt(c->curl, CURLOPT_PASSWORD, NULL);
 	if (rc != CURLE_OK) {
-		f = classify(rc);
+		f = conn_classify(rc);
 		(void)snprintf(why, whylen, "%s:%d: %s: %s", h, s->port,
 		    conn_fault_str(f), c->err[0] ? c->err :
 		    curl_easy_strerror(rc));

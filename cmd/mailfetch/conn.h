@@ -92,5 +92,7 @@ enum conn_fault	conn_fill(struct conn *);
 int		conn_wait(struct conn *, long ms);
 
 const char	*conn_fault_str(enum conn_fault);
+/* What a libcurl failure means for us. */
+enum conn_fault	conn_classify(CURLcode);
 
 #endif

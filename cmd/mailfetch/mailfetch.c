@@ -209,27 +209,30 @@ load_ca(struct fetch *f, const struct conf *c)
 	return 0;
 }
 
-/* The server's addresses, looked up now, handed to libcurl. */
+/*
+ * The addresses of host, looked up now, handed to libcurl (the sandbox
+ * has no resolver), and its port the only kind the sandbox connects to.
+ */
 static int
-resolve(struct fetch *f)
+resolve_one(struct fetch *f, const char *host, int port)
 {
 	struct addrinfo	 hints, *res, *ai;
+	struct curl_slist *l;
 	char		 entry[1024], addr[INET6_ADDRSTRLEN + 2];
-	char		 port[16];
+	char		 ps[16];
 	size_t		 n;
 	int		 rc, v6;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	(void)snprintf(port, sizeof(port), "%d", f->srv.port);
-	if ((rc = getaddrinfo(f->srv.host, port, &hints, &res)) != 0) {
-		log_msg(LOG_CRITICAL, "%s: %s", f->srv.host,
-		    gai_strerror(rc));
+	(void)snprintf(ps, sizeof(ps), "%d", port);
+	if ((rc = getaddrinfo(host, ps, &hints, &res)) != 0) {
+		log_msg(LOG_CRITICAL, "%s: %s", host, gai_strerror(rc));
 		return rc == EAI_AGAIN ? EX_TEMPFAIL : EX_NOHOST;
 	}
-	v6 = strchr(f->srv.host, ':') != NULL;
+	v6 = strchr(host, ':') != NULL;
 	n = (size_t)snprintf(entry, sizeof(entry), "%s%s%s:%d:", v6 ? "[" : "",
-	    f->srv.host, v6 ? "]" : "", f->srv.port);
+	    host, v6 ? "]" : "", port);
 	for (ai = res; ai != NULL && n < sizeof(entry); ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET)
 			(void)inet_ntop(AF_INET, &((struct sockaddr_in *)
@@ -247,12 +250,60 @@ resolve(struct fetch *f)
 	}
 	freeaddrinfo(res);
 	if (n >= sizeof(entry) || entry[n - 1] == ':') {
-		log_msg(LOG_CRITICAL, "%s: no usable address", f->srv.host);
+		log_msg(LOG_CRITICAL, "%s: no usable address", host);
 		return EX_NOHOST;
 	}
-	if ((f->srv.resolve = curl_slist_append(NULL, entry)) == NULL)
+	if ((l = curl_slist_append(f->srv.resolve, entry)) == NULL)
 		return EX_OSERR;
+	f->srv.resolve = l;
+	if (sandbox_allow_port(port) == -1) {
+		log_msg(LOG_CRITICAL, "more than %d ports to connect to",
+		    SANDBOX_PORTS);
+		return EX_CONFIG;
+	}
 	return 0;
+}
+
+/* The host and port of url, looked up. */
+static int
+resolve_url(struct fetch *f, const char *url)
+{
+	CURLU	*u;
+	char	*host = NULL, *port = NULL;
+	int	 x = EX_CONFIG;
+
+	if ((u = curl_url()) == NULL)
+		return EX_OSERR;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		/* an IPv6 literal comes in brackets */
+		if (host[0] == '[') {
+			host[strlen(host) - 1] = '\0';
+			x = resolve_one(f, host + 1, atoi(port));
+		} else
+			x = resolve_one(f, host, atoi(port));
+	} else
+		log_msg(LOG_CRITICAL, "%s: not a URL", url);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return x;
+}
+
+static int
+resolve(struct fetch *f)
+{
+	int	x;
+
+	if (!f->graph)
+		return resolve_one(f, f->srv.host, f->srv.port);
+	if (f->o365.proxy != NULL)	/* the proxy looks up the rest */
+		return resolve_url(f, f->o365.proxy);
+	if ((x = resolve_url(f, f->o365.login)) != 0)
+		return x;
+	return resolve_url(f, f->o365.api);
 }
 
 static int
@@ -296,6 +347,84 @@ markers_read(struct fetch *f, struct settings *s)
 	return 0;
 }
 
+/* A copy of secret key, which must be set if need is. */
+static int
+secret(const struct conf *c, const char *key, int need, char **out)
+{
+	const char	*v = conf_get(c, key);
+
+	*out = NULL;
+	if (v == NULL || *v == '\0')
+		return need ? bad(c, key, "not set") : 0;
+	if ((*out = strdup(v)) == NULL)
+		return EX_OSERR;
+	return 0;
+}
+
+/* A base URL: https://, no trailing '/'. */
+static int
+base_url(const struct conf *c, const char *key, const char *dflt,
+    const char **out)
+{
+	char	*u;
+	size_t	 n;
+
+	if ((*out = conf_get(c, key)) == NULL || **out == '\0')
+		*out = dflt;
+	if (strncasecmp(*out, "https://", 8) != 0)
+		return bad(c, key, "not an https:// URL");
+	if ((n = strlen(*out)) > 1 && (*out)[n - 1] == '/') {
+		if ((u = strdup(*out)) == NULL)
+			return EX_OSERR;
+		while (n > 8 && u[n - 1] == '/')
+			u[--n] = '\0';
+		*out = u;
+	}
+	return 0;
+}
+
+/* mailserver_protocol = o365: Microsoft 365 through Graph. */
+static int
+settings_o365(struct fetch *f, const struct conf *c)
+{
+	const char	*v;
+	char		*u;
+	int		 x, b;
+
+	if ((f->o365.tenant = conf_get(c, "o365_tenant_id")) == NULL ||
+	    *f->o365.tenant == '\0' ||
+	    strpbrk(f->o365.tenant, "/?#%& \t") != NULL)
+		return bad(c, "o365_tenant_id", "not set, or not an id");
+	if ((f->o365.client_id = conf_get(c, "o365_client_id")) == NULL ||
+	    *f->o365.client_id == '\0')
+		return bad(c, "o365_client_id", "not set");
+	if ((x = base_url(c, "o365_login_url",
+	    "https://login.microsoftonline.com", &f->o365.login)) != 0 ||
+	    (x = base_url(c, "o365_graph_url", "https://graph.microsoft.com",
+	    &f->o365.api)) != 0)
+		return x;
+	v = conf_get(c, "proxy_use");
+	if ((b = v && *v ? conf_bool(v) : 0) == -1)
+		return bad(c, "proxy_use", "not 0 or 1");
+	v = conf_get(c, "proxy_server");
+	if (b && (v == NULL || *v == '\0'))
+		return bad(c, "proxy_server", "not set, and proxy_use is 1");
+	if (b) {
+		if (strstr(v, "://") == NULL) {
+			log_warnx("%s:%d: proxy_server has no scheme: "
+			    "http:// it is", c->path,
+			    conf_line(c, "proxy_server"));
+			if (asprintf(&u, "http://%s", v) == -1)
+				return EX_OSERR;
+			v = u;
+		}
+		f->o365.proxy = v;
+		if ((v = conf_get(c, "proxy_username")) != NULL && *v != '\0')
+			f->o365.proxy_user = v;
+	}
+	return 0;
+}
+
 static int
 settings(struct fetch *f, struct settings *s, int level_set)
 {
@@ -323,17 +452,21 @@ settings(struct fetch *f, struct settings *s, int level_set)
 		    strcasecmp(v, "imaps") == 0 ? "imaps" :
 		    strcasecmp(v, "pop3") == 0 ? "pop3" : "pop3s";
 		f->imap = f->srv.scheme[0] == 'i';
-	} else if (strcasecmp(v, "o365") == 0)
-		return bad(c, "mailserver_protocol", "o365 (Microsoft Graph) "
-		    "is not in this mailfetch yet");
-	else
+	} else if (strcasecmp(v, "o365") == 0) {
+		f->srv.scheme = "o365";
+		f->graph = 1;
+		if ((x = settings_o365(f, c)) != 0)
+			return x;
+	} else
 		return bad(c, "mailserver_protocol", "not IMAP, IMAPS, POP3, "
 		    "POP3S or o365");
-	if ((f->srv.host = conf_get(c, "mailserver_host")) == NULL ||
-	    *f->srv.host == '\0' || strpbrk(f->srv.host, "/@ \t[]") != NULL)
+	if (!f->graph && ((f->srv.host = conf_get(c, "mailserver_host")) ==
+	    NULL || *f->srv.host == '\0' || strpbrk(f->srv.host,
+	    "/@ \t[]") != NULL))
 		return bad(c, "mailserver_host", "not a host name or address");
-	n = conf_num(c, "mailserver_port", strcmp(f->srv.scheme, "imap") ==
-	    0 ? 143 : strcmp(f->srv.scheme, "imaps") == 0 ? 993 :
+	n = f->graph ? 443 : conf_num(c, "mailserver_port",
+	    strcmp(f->srv.scheme, "imap") == 0 ? 143 :
+	    strcmp(f->srv.scheme, "imaps") == 0 ? 993 :
 	    strcmp(f->srv.scheme, "pop3") == 0 ? 110 : 995, 1, 65535);
 	if (n == -1)
 		return EX_CONFIG;
@@ -363,7 +496,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	if (folder_quote(f->moveto, '/', path, sizeof(path)) == -1)
 		return bad(c, "mailserver_moveto", "not valid UTF-8 without "
 		    "control characters");
-	if (!f->imap && f->action == ACT_MOVE)
+	if (!f->imap && !f->graph && f->action == ACT_MOVE)
 		log_info("POP3 has no folders: mailserver_action move "
 		    "deletes the mail, as TA-dmarc does");
 	v = conf_get(c, "allow_plaintext");
@@ -402,11 +535,15 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	}
 	if ((x = open_conf(&s->secrets, v, CONF_SECRETS, s->owner)) != 0)
 		return x;
-	v = conf_get(&s->secrets, "mailserver_pwd");
-	if (v == NULL || *v == '\0')
-		return bad(&s->secrets, "mailserver_pwd", "not set");
-	if ((f->pass = strdup(v)) == NULL)
-		return EX_OSERR;
+	if ((x = secret(&s->secrets, f->graph ? "o365_client_secret" :
+	    "mailserver_pwd", 1, &f->pass)) != 0)
+		return x;
+	if (f->graph) {
+		f->o365.secret = f->pass;
+		if (f->o365.proxy_user != NULL && (x = secret(&s->secrets,
+		    "proxy_pwd", 0, &f->o365.proxy_pass)) != 0)
+			return x;
+	}
 	conf_free(&s->secrets);		/* wipes it */
 	return load_ca(f, c);
 }
@@ -446,6 +583,12 @@ pass(struct fetch *f, struct conn *c, int *up, int keep)
 	enum pass	p;
 
 	f->got = f->skipped = f->acted = 0;
+	if (f->graph) {
+		p = graph_pass(f);
+		log_info("o365: %lu report mail(s) fetched, %lu acted on, %lu "
+		    "left over a limit", f->got, f->acted, f->skipped);
+		return p;
+	}
 	if (!*up) {
 		if ((p = session_open(f, c)) != PASS_OK)
 			return p;
@@ -582,7 +725,10 @@ main(int argc, char *argv[])
 		return x;
 	if ((f.statedir = state_dir(root, s.spool)) == -1)
 		return EX_CANTCREAT;
-	sandbox_allow_port(f.srv.port);
+	if (f.graph && graph_start(&f) != PASS_OK) {
+		log_msg(LOG_CRITICAL, "libcurl: can't start");
+		return EX_SOFTWARE;
+	}
 	if ((x = confine_spool(&pd, SANDBOX_NET, s.spool)) != 0)
 		return x;
 	for (;;) {
@@ -602,5 +748,7 @@ main(int argc, char *argv[])
 		conn_close(&c);
 	}
 	explicit_bzero(f.pass, strlen(f.pass));
+	if (f.o365.proxy_pass != NULL)
+		explicit_bzero(f.o365.proxy_pass, strlen(f.o365.proxy_pass));
 	return exit_of(p);
 }

@@ -15,9 +15,23 @@
 
 enum action { ACT_MOVE, ACT_DELETE, ACT_MARK_READ };
 
+/* Microsoft 365: where, who, and through which proxy. */
+struct o365 {
+	const char	*login;		/* o365_login_url, no trailing '/' */
+	const char	*api;		/* o365_graph_url, no trailing '/' */
+	const char	*tenant;
+	const char	*client_id;
+	char		*secret;	/* from the secrets file */
+	const char	*proxy;		/* "http://host:port", or NULL */
+	const char	*proxy_user;
+	char		*proxy_pass;
+};
+
 struct fetch {
 	struct server	 srv;
 	int		 imap;		/* else POP3 */
+	int		 graph;		/* o365: neither */
+	struct o365	 o365;
 	char		*pass;
 	int		 keep_pass;	/* -w: every pass logs in again */
 	const char	*folder;	/* UTF-8, as configured */
@@ -104,6 +118,9 @@ int		republish_all(struct fetch *, struct state *);
 enum pass	imap_pass(struct fetch *, struct conn *);
 enum pass	pop3_pass(struct fetch *, struct conn *);
 void		imap_logout(struct fetch *, struct conn *);
+/* Microsoft 365: set up (before the sandbox), then a pass each time. */
+enum pass	graph_start(struct fetch *);
+enum pass	graph_pass(struct fetch *);
 enum pass	imap_idle(struct fetch *, struct conn *, long secs,
 		    volatile sig_atomic_t *stop, int *news);
 

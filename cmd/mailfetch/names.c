@@ -71,8 +71,16 @@ subject_matches(const char *hdr, size_t n, const char *const *markers)
 		flat[k++] = *v == '\t' ? ' ' : *v;
 	}
 	words_add(&out, flat, k);
+	return text_matches((const char *)buf, out.len, markers);
+}
+
+int
+text_matches(const char *s, size_t n, const char *const *markers)
+{
+	if (n > SUBJECT_MAX)
+		n = SUBJECT_MAX;
 	for (; *markers != NULL; markers++)
-		if (contains((const char *)buf, out.len, *markers))
+		if (contains(s, n, *markers))
 			return 1;
 	return 0;
 }

@@ -19,6 +19,9 @@ extern const char *const default_markers[];
  */
 int	subject_matches(const char *hdr, size_t n, const char *const *markers);
 
+/* The same for a Subject already decoded (as Graph gives it). */
+int	text_matches(const char *s, size_t n, const char *const *markers);
+
 /*
  * The UTF-8 folder name as an IMAP quoted string in modified UTF-7
  * (RFC 3501 5.1.3), quotes included, each '/' (the configuration's

@@ -17,10 +17,12 @@
 #include "log.h"
 #include "mailfetch.h"
 
+#define UIDL_MAX	70	/* RFC 1939 */
+
 
 struct pmsg {
 	unsigned long		 num;
-	char			 uidl[STATE_KEY_MAX + 1];
+	char			 uidl[UIDL_MAX + 1];
 	unsigned long long	 size;
 };
 
@@ -155,9 +157,9 @@ on_uidl(struct pop *p, char *s)
 
 	if (sscanf(s, "%lu %127s%n", &num, u, &used) != 2 || s[used] != '\0')
 		return -1;
-	if (strlen(u) > STATE_KEY_MAX) {
+	if (strlen(u) > UIDL_MAX) {
 		log_warnx("message %lu: its UIDL is longer than %d "
-		    "characters: left alone", num, STATE_KEY_MAX);
+		    "characters: left alone", num, UIDL_MAX);
 		return 0;
 	}
 	if ((nm = reallocarray(p->m, p->n + 1, sizeof(*nm))) == NULL)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "spool.h"
 #include "state.h"
 
 #define STATE_FILE_MAX	(256L * 1024 * 1024)
@@ -245,7 +246,7 @@ int
 state_note(struct state *st, char kind, const char *key, const char *name,
     const char *date, int sync)
 {
-	char	buf[512];
+	char	buf[STATE_KEY_MAX + SPOOL_NAME_MAX + 32];
 	int	n;
 
 	if (!key_ok(key) || (kind == 'p' && (name == NULL ||
@@ -272,7 +273,7 @@ state_note(struct state *st, char kind, const char *key, const char *name,
 static int
 dump(struct state *st, int fd)
 {
-	char	 buf[512];
+	char	 buf[STATE_KEY_MAX + SPOOL_NAME_MAX + 32];
 	size_t	 i;
 	int	 n;
 	FILE	*f;

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#define STATE_KEY_MAX	70	/* a UIDL is at most 70 characters */
+#define STATE_KEY_MAX	255	/* a Graph message id is about 150 */
 #define STATE_DATE_MAX	10	/* YYYY-MM-DD */
 
 struct sent {

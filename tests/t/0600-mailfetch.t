@@ -411,7 +411,7 @@ like "a bad action: exit 78, named" "$rc $err" \
     "^78 .*mailserver_action: not move, delete or mark_read"
 cfg o365 mailserver_protocol=o365
 mf o365
-is "o365: not in this mailfetch yet (exit 78)" "$rc" 78
+like "o365 without a tenant: exit 78, said" "$rc $err" "^78 .*o365_tenant_id: not set"
 cfg proto mailserver_protocol=smtp
 mf proto
 is "an unknown protocol: exit 78" "$rc" 78
