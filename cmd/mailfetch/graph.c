@@ -62,10 +62,8 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	size_t		 n = size * nmemb;
 	char		*nb;
 
-	if (gr->t != NULL && gr->status / 100 == 2) {
-		(void)take_sink(gr->t, p, n);	/* counts even when over */
-		return n;
-	}
+	if (gr->t != NULL && gr->status / 100 == 2)	/* over: stop */
+		return take_sink(gr->t, p, n) == 0 ? n : 0;
 	if (gr->len + n > BODY_MAX)
 		return 0;		/* CURLE_WRITE_ERROR */
 	if ((nb = realloc(gr->body, gr->len + n + 1)) == NULL)
@@ -153,12 +151,13 @@ call(struct graph *gr, const char *method, const char *url, const char *body)
 	char			 auth[4200];
 	CURLcode		 rc;
 	enum conn_fault		 cf;
+	enum pass		 p;
 	long			 pause = 1, wait;
 	int			 try, renewed = 0;
 
 	for (try = 1; ; try++) {
-		if (gr->expires <= time(NULL) && token(gr) != PASS_OK)
-			return PASS_LOGIN;
+		if (gr->expires <= time(NULL) && (p = token(gr)) != PASS_OK)
+			return p;
 		free(gr->body);
 		gr->body = NULL;
 		gr->len = 0;
@@ -198,7 +197,7 @@ call(struct graph *gr, const char *method, const char *url, const char *body)
 				continue;
 			return pass_of(cf);
 		}
-		if (gr->status == 401 && !renewed && gr->t == NULL &&
+		if (gr->status == 401 && !renewed &&
 		    gr->body != NULL && strstr(gr->body,
 		    "InvalidAuthenticationToken") != NULL) {
 			renewed = 1;	/* expired early: a new one, once */
@@ -239,6 +238,18 @@ escape(const char *s, char *out, size_t cap)
 	n = snprintf(out, cap, "%s", e);
 	curl_free(e);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+/* What a refused listing ends the pass as. */
+static enum pass
+refusal(long status)
+{
+	if (status == 401 || status == 403)
+		return PASS_LOGIN;	/* no right to the mailbox */
+	if (status == 404)
+		return PASS_FOLDER;	/* or no such user */
+	return status >= 500 || status == 429 ? PASS_UNREACHABLE :
+	    PASS_PROTOCOL;
 }
 
 /* ---------------------------------------------------------- token */
@@ -285,7 +296,7 @@ token(struct graph *gr)
 		    conn_fault_str(conn_classify(rc)), gr->err[0] ? gr->err :
 		    curl_easy_strerror(rc));
 		gr->err[0] = '\0';
-		return PASS_LOGIN;
+		return pass_of(conn_classify(rc));
 	}
 	if (gr->status != 200) {
 		say_error(gr, "the token");
@@ -347,7 +358,7 @@ child(struct graph *gr, const char *parent, const char *name, char *id,
 			return p;
 		if (gr->status != 200) {
 			say_error(gr, "listing folders");
-			return gr->status == 404 ? PASS_FOLDER : PASS_PROTOCOL;
+			return refusal(gr->status);
 		}
 		if (json_parse(&j, gr->body, gr->len, why, sizeof(why)) ==
 		    -1) {
@@ -498,7 +509,7 @@ list(struct graph *gr, const char *fid, struct list *l)
 			return p;
 		if (gr->status != 200) {
 			say_error(gr, "listing messages");
-			return PASS_PROTOCOL;
+			return refusal(gr->status);
 		}
 		if (json_parse(&j, gr->body, gr->len, why, sizeof(why)) ==
 		    -1) {
