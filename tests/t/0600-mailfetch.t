@@ -14,7 +14,8 @@ plan 87
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf (IMAPS on
-# localhost by default), the secrets file and an empty spool
+# 127.0.0.1 by default, which needs no /etc/hosts), the secrets file and
+# an empty spool
 cfg() {
 	_d=$T/$1
 	shift
@@ -22,7 +23,7 @@ cfg() {
 	[ -n "$RUN_AS" ] && chown nobody "$_d/spool"
 	{
 		echo '[main]'
-		for _kv in mailserver_host=localhost \
+		for _kv in mailserver_host=127.0.0.1 \
 		    "mailserver_port=$MAIL_IMAPS_PORT" \
 		    mailserver_protocol=IMAPS "mailserver_user=$MAIL_USER" \
 		    "tls_ca_file=$MAIL_CA" log_level=10 connect_timeout=5 \

@@ -57,7 +57,7 @@ cfg() {
 	_name=$1
 	shift
 	{
-		printf '[main]\nmailserver_host = localhost\n'
+		printf '[main]\nmailserver_host = 127.0.0.1\n'
 		printf 'mailserver_user = %s\ntls_ca_file = %s\n' "$MAIL_USER" \
 		    "$MAIL_CA"
 		for _kv in "$@"; do
