@@ -59,7 +59,8 @@ static const char *const calls_net[] = {
 
 static const char *const calls_spool[] = {
 	"openat", "unlinkat", "renameat", "renameat2", "linkat", "fsync",
-	"fdatasync", "getdents64", "fcntl", "faccessat", "faccessat2",
+	"fdatasync", "ftruncate", "getdents64", "fcntl", "faccessat",
+	"faccessat2",
 	/* the host part of spool_uniqname()'s names */
 	"uname",
 	NULL

@@ -49,6 +49,7 @@ struct graph {
 	char		 moved[1024];	/* the last move-to path ... */
 	char		 moved_id[512];	/* ... and its folder's id */
 	char		 why[512];	/* the last error, said */
+	int		 failed;	/* downloads refused this pass */
 };
 
 static struct graph	g;
@@ -254,6 +255,27 @@ refusal(long status)
 
 /* ---------------------------------------------------------- token */
 
+/*
+ * Is url one of Microsoft's Graph services (the global one, or a
+ * national cloud's)?  Then the token is for it; a URL of anything else
+ * (a relay, a stand-in) stands for the global Graph.
+ */
+static int
+graph_is_ms(const char *url)
+{
+	static const char *const hosts[] = {
+		"https://graph.microsoft.com", "https://graph.microsoft.us",
+		"https://dod-graph.microsoft.us",
+		"https://microsoftgraph.chinacloudapi.cn", NULL
+	};
+	const char *const	*h;
+
+	for (h = hosts; *h != NULL; h++)
+		if (strcasecmp(url, *h) == 0)
+			return 1;
+	return 0;
+}
+
 static enum pass
 token(struct graph *gr)
 {
@@ -269,7 +291,8 @@ token(struct graph *gr)
 
 	(void)snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token",
 	    f->o365.login, f->o365.tenant);
-	(void)snprintf(scope, sizeof(scope), "%s/.default", f->o365.api);
+	(void)snprintf(scope, sizeof(scope), "%s/.default", graph_is_ms(
+	    f->o365.api) ? f->o365.api : "https://graph.microsoft.com");
 	if (escape(f->o365.client_id, id, sizeof(id)) == -1 ||
 	    escape(f->o365.secret, sec, sizeof(sec)) == -1 ||
 	    escape(scope, scope, sizeof(scope)) == -1)
@@ -415,7 +438,9 @@ make(struct graph *gr, const char *parent, const char *name, char *id,
 	free(e);
 	if (p != PASS_OK)
 		return p;
-	if (gr->status == 409) {	/* made meanwhile: find it */
+	/* made meanwhile: find it (some tenants say 400, not 409) */
+	if (gr->status == 409 || (gr->status == 400 && gr->body != NULL &&
+	    strstr(gr->body, "ErrorFolderExists") != NULL)) {
 		log_debug("folder \"%s\" exists already", name);
 		return child(gr, parent, name, id, cap);
 	}
@@ -667,6 +692,7 @@ download(struct graph *gr, const char *id, struct taking *t)
 	if (gr->status != 200) {
 		take_drop(t, 1);
 		say_error(gr, "downloading a message");
+		gr->failed++;
 		return PASS_OK;		/* t->received stays 0 */
 	}
 	return take_close(t);
@@ -759,6 +785,7 @@ graph_pass(struct fetch *f)
 	int		 fresh = 0, refused = 0;
 
 	st.fd = -1;
+	g.failed = 0;
 	if ((p = folder(&g, f->folder, 0, fid, sizeof(fid))) != PASS_OK)
 		return p;
 	if (fid[0] == '\0') {
@@ -865,6 +892,11 @@ graph_pass(struct fetch *f)
 	if (p == PASS_OK && refused > 0) {
 		log_errorx("%d server actions refused: the reports are in the "
 		    "spool, the actions are tried again next pass", refused);
+		p = PASS_TEMP;
+	}
+	if (p == PASS_OK && g.failed > 0) {
+		log_errorx("%d messages could not be downloaded: they are "
+		    "tried again next pass", g.failed);
 		p = PASS_TEMP;
 	}
 out:
