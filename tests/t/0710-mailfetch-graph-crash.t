@@ -1,0 +1,107 @@
+#!/bin/sh
+# mailfetch for o365 killed (SIGKILL) at random moments during passes over
+# 200 messages on 8 pages of the Graph STAND-IN (tests/graph_fake.py: no
+# real Graph can be reached offline), restarted each time, until a pass
+# ends by itself.  Then each report is in SPOOL/mail exactly once and
+# each message was handled once: moved once, or marked read.
+. "$(dirname "$0")/../lib.sh"
+if [ ! -x "$BIN/mailfetch" ]; then
+	echo "1..0 # SKIP no bin/mailfetch"
+	exit 0
+fi
+. "$TOP/tests/graph.sh"
+graph_start --page-max 25
+plan 9
+cd "$T" || exit 1
+
+python3 "$TOP/tests/mkmail.py" "$T/m" 200 >"$T/m.list" || exit 1
+NDMARC=$(awk '$3 == "dmarc"' "$T/m.list" | wc -l)
+NOTHER=$(awk '$3 == "other"' "$T/m.list" | wc -l)
+IDS=$(awk '$3 == "dmarc" { print $4 }' "$T/m.list" | sort | tr '\n' ' ')
+
+delay() {	# 0 .. $1 ms, for sleep(1)
+	od -An -N2 -tu2 /dev/urandom |
+	    awk -v max="$1" '{ printf "%.3f", ($1 % max) / 1000 }'
+}
+
+# crash NAME: as in 0610-mailfetch-crash.t, the n-th pass may live up to
+# 20 + 10n ms; $kills counts the kills, $rc is the last pass's status.
+crash() {
+	kills=0
+	rc=
+	while [ $kills -lt 300 ]; do
+		"$BIN/mailfetch" $RUN_AS -c "$T/$1/dmarcpipe.conf" \
+		    -d "$T/$1/spool" 2>>"$T/$1/err" &
+		_pid=$!
+		sleep "$(delay $((20 + 10 * kills)))"
+		if kill -KILL $_pid 2>/dev/null; then
+			wait $_pid 2>/dev/null
+			kills=$((kills + 1))
+			continue
+		fi
+		wait $_pid
+		rc=$?
+		break
+	done
+}
+
+cfg() {	# cfg NAME KEY=VALUE...
+	mkdir -p "$T/$1/spool"
+	[ -n "$RUN_AS" ] && chown nobody "$T/$1/spool"
+	_name=$1
+	shift
+	{
+		printf '[main]\nmailserver_protocol = o365\n'
+		printf 'mailserver_user = %s\n' "$GRAPH_USER"
+		printf 'o365_tenant_id = %s\n' "$GRAPH_TENANT"
+		printf 'o365_client_id = %s\n' "$GRAPH_CLIENT_ID"
+		printf 'o365_login_url = %s\no365_graph_url = %s\n' \
+		    "$LOGIN_URL" "$GRAPH_URL"
+		printf 'tls_ca_file = %s\n' "$GRAPH_CA"
+		for _kv in "$@"; do
+			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
+		done
+	} >"$T/$_name/dmarcpipe.conf"
+	printf 'o365_client_secret = %s\n' "$GRAPH_SECRET" >"$T/$_name/secrets"
+	chmod 600 "$T/$_name/secrets"
+}
+
+spooled() {
+	cat "$T/$1/spool/mail/new"/* 2>/dev/null |
+	    sed -n 's/^Message-ID: <\(.*\)@mkmail.test>.*/\1/Ip' | sort |
+	    tr '\n' ' '
+}
+
+for f in "$T"/m/*.eml; do
+	graph_put Inbox/crash1 "$f" >/dev/null &&
+	    graph_put Inbox/crash2 "$f" >/dev/null || exit 1
+done
+
+# ---------------------------------------------------------- move
+graph_reset_requests
+cfg move mailserver_mailboxfolder=Inbox/crash1 mailserver_action=move \
+    'mailserver_moveto=Inbox/done1'
+crash move
+is "move: a pass ended by itself after $kills kills, exit 0" "$rc" 0
+ok "... after at least 10 kills" test "$kills" -ge 10
+is "every report is in mail/new exactly once" "$(spooled move)" "$IDS"
+is "the folder holds the $NOTHER others, none read" \
+    "$(graph_count Inbox/crash1) $(graph_fetch Inbox/crash1 | cut -f3 |
+    grep -c true)" "$NOTHER 0"
+is "each of the $NDMARC reports was moved once" \
+    "$(graph_count Inbox/done1) $(graph_requests |
+    awk -F'\t' '$1 == "POST" && $2 ~ /\/move/ && $3 == 201' | wc -l)" \
+    "$NDMARC $NDMARC"
+
+# ---------------------------------------------------------- mark_read
+cfg read mailserver_mailboxfolder=Inbox/crash2 mailserver_action=mark_read
+crash read
+is "mark_read: ended by itself after $kills kills, exit 0" "$rc" 0
+is "every report is in mail/new exactly once" "$(spooled read)" "$IDS"
+is "the reports are read, the others not" \
+    "$(graph_fetch Inbox/crash2 | cut -f3 | sort | uniq -c | tr -s ' ' |
+    tr '\n' '|')" " $NOTHER false| $NDMARC true|"
+"$BIN/mailfetch" $RUN_AS -c "$T/read/dmarcpipe.conf" -d "$T/read/spool" \
+    2>/dev/null
+is "a pass after that fetches none of them again" "$(spooled read)" "$IDS"
+finish
