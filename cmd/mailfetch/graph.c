@@ -771,6 +771,17 @@ graph_start(struct fetch *f)
 	return PASS_OK;
 }
 
+void
+graph_end(void)
+{
+	explicit_bzero(g.token, sizeof(g.token));
+	if (g.c != NULL)
+		curl_easy_cleanup(g.c);
+	g.c = NULL;
+	free(g.body);
+	g.body = NULL;
+}
+
 enum pass
 graph_pass(struct fetch *f)
 {

@@ -747,6 +747,8 @@ main(int argc, char *argv[])
 		imap_logout(&f, &c);
 		conn_close(&c);
 	}
+	if (f.graph)
+		graph_end();
 	explicit_bzero(f.pass, strlen(f.pass));
 	if (f.o365.proxy_pass != NULL)
 		explicit_bzero(f.o365.proxy_pass, strlen(f.o365.proxy_pass));

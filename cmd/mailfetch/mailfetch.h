@@ -121,6 +121,7 @@ void		imap_logout(struct fetch *, struct conn *);
 /* Microsoft 365: set up (before the sandbox), then a pass each time. */
 enum pass	graph_start(struct fetch *);
 enum pass	graph_pass(struct fetch *);
+void		graph_end(void);	/* the token wiped */
 enum pass	imap_idle(struct fetch *, struct conn *, long secs,
 		    volatile sig_atomic_t *stop, int *news);
 
