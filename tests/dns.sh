@@ -260,18 +260,7 @@ while os.getppid() == parent:
 ' "$@" </dev/null >"$_f" 2>&1 &
 	_dns_udp_pid=$!
 	_dns_udp_pids="$_dns_udp_pids $_dns_udp_pid"
-	_i=0
-	while [ $_i -lt 100 ] && ! grep -q '^[0-9][0-9]*$' "$_f"; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	_p=$(cat "$_f")
-	case $_p in
-	''|*[!0-9]*)
-		echo "dns.sh: python3 UDP server did not start: $_p" >&2
-		exit 1
-		;;
-	esac
+	port_file "$_f" "dns.sh: a python3 UDP server"
 }
 
 # dns_blackhole: exports BLACKHOLE=127.0.0.1:port, a port that swallows

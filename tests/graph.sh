@@ -105,41 +105,6 @@ _proxy_pid=
 _proxy_watch=
 _proxy_exit=
 
-# The CA, the server's certificate and key, and the unrelated CA.  EC
-# keys: RSA keygen would be most of graph_start's time.  A config file of
-# our own, so the system's openssl.cnf adds no extensions.
-_graph_tls() {
-	_d=$GRAPH_DIR/tls
-	mkdir -p "$_d" || return 1
-	printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = x\n' \
-	    >"$_d/req.cnf"
-	printf '%s\n' 'basicConstraints = critical, CA:FALSE' \
-	    'keyUsage = critical, digitalSignature' \
-	    'extendedKeyUsage = serverAuth' \
-	    'subjectAltName = DNS:localhost, IP:127.0.0.1' >"$_d/server.ext"
-	for _ca in ca:"dmarcpipe Graph test CA" badca:"unrelated test CA"; do
-		_graph_openssl req -x509 -days 2 -subj "/CN=${_ca#*:}" \
-		    -addext 'basicConstraints = critical, CA:TRUE' \
-		    -addext 'keyUsage = critical, keyCertSign, cRLSign' \
-		    -keyout "$_d/${_ca%%:*}.key" -out "$_d/${_ca%%:*}.crt" ||
-		    return 1
-	done
-	_graph_openssl req -new -subj /CN=localhost \
-	    -keyout "$_d/server.key" -out "$_d/server.csr" &&
-	openssl x509 -req -in "$_d/server.csr" -days 2 -set_serial 2 \
-	    -CA "$_d/ca.crt" -CAkey "$_d/ca.key" -extfile "$_d/server.ext" \
-	    -out "$_d/server.crt" 2>"$_d/openssl.err" ||
-	    { cat "$_d/openssl.err" >&2; return 1; }
-	chmod 644 "$_d"/*.crt
-}
-
-_graph_openssl() {	# openssl req with a new P-256 key, no passphrase
-	openssl "$@" -config "$GRAPH_DIR/tls/req.cnf" -nodes \
-	    -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    2>"$GRAPH_DIR/tls/openssl.err" ||
-	    { cat "$GRAPH_DIR/tls/openssl.err" >&2; return 1; }
-}
-
 # curl at the fake's test-control calls: _graph_admin METHOD CALL
 # [CURL-ARG...].  Fails with the fake's message on an HTTP error.
 _graph_admin() {
@@ -154,7 +119,7 @@ _graph_admin() {
 # the same one after a graph_stop, so GRAPH_URL and a proxy's allowed
 # port stay right across a restart.  Exits the test on failure.
 graph_start() {
-	[ -s "$GRAPH_CA" ] || _graph_tls || exit 1
+	[ -s "$GRAPH_CA" ] || test_tls "$GRAPH_DIR/tls" || exit 1
 	if [ -z "$_graph_exit" ]; then
 		at_exit graph_stop
 		_graph_exit=1

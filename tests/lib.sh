@@ -25,6 +25,117 @@ at_exit() {
 	trap 'exit 143' TERM
 }
 
+# test_tls DIR: a CA made now (DIR/ca.crt, ca.key), a server
+# certificate it signed for localhost and 127.0.0.1 (DIR/server.crt,
+# server.key), and a CA that signed nothing here (DIR/badca.crt).  EC
+# keys: RSA keygen would be most of a harness's start.  A config file of
+# our own, so the system's openssl.cnf adds no extensions.
+test_tls() {
+	_tls=$1
+	mkdir -p "$_tls" || return 1
+	printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = x\n' \
+	    >"$_tls/req.cnf"
+	printf '%s\n' 'basicConstraints = critical, CA:FALSE' \
+	    'keyUsage = critical, digitalSignature' \
+	    'extendedKeyUsage = serverAuth' \
+	    'subjectAltName = DNS:localhost, IP:127.0.0.1' >"$_tls/server.ext"
+	for _ca in ca:"dmarcpipe test CA" badca:"unrelated test CA"; do
+		_tls_req req -x509 -days 2 -subj "/CN=${_ca#*:}" \
+		    -addext 'basicConstraints = critical, CA:TRUE' \
+		    -addext 'keyUsage = critical, keyCertSign, cRLSign' \
+		    -keyout "$_tls/${_ca%%:*}.key" -out "$_tls/${_ca%%:*}.crt" ||
+		    return 1
+	done
+	_tls_req req -new -subj /CN=localhost \
+	    -keyout "$_tls/server.key" -out "$_tls/server.csr" &&
+	openssl x509 -req -in "$_tls/server.csr" -days 2 -set_serial 2 \
+	    -CA "$_tls/ca.crt" -CAkey "$_tls/ca.key" \
+	    -extfile "$_tls/server.ext" -out "$_tls/server.crt" \
+	    2>"$_tls/openssl.err" ||
+	    { cat "$_tls/openssl.err" >&2; return 1; }
+	chmod 644 "$_tls"/*.crt
+}
+
+_tls_req() {	# openssl req with a new P-256 key, no passphrase
+	openssl "$@" -config "$_tls/req.cnf" -nodes \
+	    -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    2>"$_tls/openssl.err" ||
+	    { cat "$_tls/openssl.err" >&2; return 1; }
+}
+
+# port_file FILE WHAT: wait up to 5 s for a server started in the
+# background to write the port it listens on into FILE; $_p is it.  A
+# server that writes anything else, or nothing, ends the test, said.
+port_file() {
+	_i=0
+	while [ $_i -lt 100 ] && ! grep -q '^[0-9][0-9]*$' "$1"; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	_p=$(cat "$1")
+	case $_p in
+	''|*[!0-9]*)
+		echo "$2 did not start: $_p" >&2
+		exit 1
+		;;
+	esac
+}
+
+# conf_file FILE DEFAULT... -- SETTING...: a dmarcpipe.conf, "[main]"
+# and KEY = VALUE lines: each KEY=VALUE default whose key no SETTING
+# names, then the SETTINGs.
+conf_file() {
+	_cf=$1
+	shift
+	_defaults=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		_defaults="$_defaults
+$1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	{
+		echo '[main]'
+		printf '%s\n' "$_defaults" | while IFS= read -r _kv; do
+			[ -n "$_kv" ] || continue
+			for _s in "$@"; do
+				[ "${_s%%=*}" = "${_kv%%=*}" ] && continue 2
+			done
+			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
+		done
+		for _kv in "$@"; do
+			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
+		done
+	} >"$_cf"
+}
+
+# crash_loop ERRFILE COMMAND...: start COMMAND in the background (its
+# stderr appended to ERRFILE) and SIGKILL it at a random moment, again
+# and again, until a run ends by itself; the n-th run may live up to
+# 20 + 10n ms, so the early kills land in its start-up and the later
+# ones deeper in its work.  $kills counts the kills, $rc is the status
+# of the run that ended by itself.
+crash_loop() {
+	_errf=$1
+	shift
+	kills=0
+	rc=
+	while [ $kills -lt 300 ]; do
+		"$@" 2>>"$_errf" &
+		_pid=$!
+		sleep "$(od -An -N2 -tu2 /dev/urandom | awk -v max=$((20 +
+		    10 * kills)) '{ printf "%.3f", ($1 % max) / 1000 }')"
+		if kill -KILL $_pid 2>/dev/null; then
+			wait $_pid 2>/dev/null
+			kills=$((kills + 1))
+			continue
+		fi
+		wait $_pid
+		rc=$?
+		break
+	done
+}
+
 # watchdog PID: should the test die by SIGKILL, no EXIT trap runs, so a
 # background shell kills PID once the test's shell is gone.  $! is its
 # pid.

@@ -85,41 +85,6 @@ at_exit mail_stop
 
 mail_doveadm() { "$_mail_doveadm" -c "$MAIL_CONF" "$@"; }
 
-# The CA, the server's certificate and key, and the unrelated CA.  EC
-# keys: RSA keygen would be most of mail_start's time.  A config file
-# of our own, so the system's openssl.cnf adds no extensions.
-_mail_tls() {
-	_d=$MAIL_DIR/tls
-	mkdir -p "$_d" || return 1
-	printf '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = x\n' \
-	    >"$_d/req.cnf"
-	printf '%s\n' 'basicConstraints = critical, CA:FALSE' \
-	    'keyUsage = critical, digitalSignature' \
-	    'extendedKeyUsage = serverAuth' \
-	    'subjectAltName = DNS:localhost, IP:127.0.0.1' >"$_d/server.ext"
-	for _ca in ca:"dmarcpipe test CA" badca:"unrelated test CA"; do
-		_mail_openssl req -x509 -days 2 -subj "/CN=${_ca#*:}" \
-		    -addext 'basicConstraints = critical, CA:TRUE' \
-		    -addext 'keyUsage = critical, keyCertSign, cRLSign' \
-		    -keyout "$_d/${_ca%%:*}.key" -out "$_d/${_ca%%:*}.crt" ||
-		    return 1
-	done
-	_mail_openssl req -new -subj /CN=localhost \
-	    -keyout "$_d/server.key" -out "$_d/server.csr" &&
-	openssl x509 -req -in "$_d/server.csr" -days 2 -set_serial 2 \
-	    -CA "$_d/ca.crt" -CAkey "$_d/ca.key" -extfile "$_d/server.ext" \
-	    -out "$_d/server.crt" 2>"$_d/openssl.err" ||
-	    { cat "$_d/openssl.err" >&2; return 1; }
-	chmod 644 "$_d"/*.crt
-}
-
-_mail_openssl() {	# openssl req with a new P-256 key, no passphrase
-	openssl "$@" -config "$MAIL_DIR/tls/req.cnf" -nodes \
-	    -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    2>"$MAIL_DIR/tls/openssl.err" ||
-	    { cat "$MAIL_DIR/tls/openssl.err" >&2; return 1; }
-}
-
 # The owner of the mail.  Dovecot refuses uid 0 for mail, so root hands
 # it to nobody; anyone else keeps it.
 _mail_owner() {
@@ -298,7 +263,8 @@ mail_start() {
 		_mail_reachable
 		mkdir -p "$MAIL_DIR/run" "$MAIL_DIR/state" \
 		    "$MAIL_DIR/log" "$MAIL_MAILDIR" || exit 1
-		_mail_tls || { echo "mail.sh: openssl failed" >&2; exit 1; }
+		test_tls "$MAIL_DIR/tls" ||
+		    { echo "mail.sh: openssl failed" >&2; exit 1; }
 		printf '%s:{PLAIN}%s:%s:%s::%s::\n' "$MAIL_USER" \
 		    "$MAIL_PASS" "$_mail_uid" "$_mail_gid" \
 		    "${MAIL_MAILDIR%/Maildir}" >"$MAIL_DIR/users"
@@ -519,18 +485,7 @@ while os.getppid() == parent:
         held.append(c)
 ' "$@" </dev/null >"$_f" 2>&1 &
 	_mail_listen_pids="$_mail_listen_pids $!"
-	_i=0
-	while [ $_i -lt 100 ] && ! grep -q '^[0-9][0-9]*$' "$_f"; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	_p=$(cat "$_f")
-	case $_p in
-	''|*[!0-9]*)
-		echo "mail.sh: python3 listener did not start: $_p" >&2
-		exit 1
-		;;
-	esac
+	port_file "$_f" "mail.sh: a python3 listener"
 }
 
 # mail_stall: exports STALL_PORT, where connections are accepted and

@@ -21,22 +21,10 @@ cfg() {
 	shift
 	mkdir -p "$_d/spool"
 	[ -n "$RUN_AS" ] && chown nobody "$_d/spool"
-	{
-		echo '[main]'
-		for _kv in mailserver_host=127.0.0.1 \
-		    "mailserver_port=$MAIL_IMAPS_PORT" \
-		    mailserver_protocol=IMAPS "mailserver_user=$MAIL_USER" \
-		    "tls_ca_file=$MAIL_CA" log_level=10 connect_timeout=5 \
-		    io_timeout=5; do
-			case " $* " in
-			*" ${_kv%%=*}="*)	;;	# given: no default
-			*)	printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}" ;;
-			esac
-		done
-		for _kv in "$@"; do
-			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
-		done
-	} >"$_d/dmarcpipe.conf"
+	conf_file "$_d/dmarcpipe.conf" mailserver_host=127.0.0.1 \
+	    "mailserver_port=$MAIL_IMAPS_PORT" mailserver_protocol=IMAPS \
+	    "mailserver_user=$MAIL_USER" "tls_ca_file=$MAIL_CA" log_level=10 \
+	    connect_timeout=5 io_timeout=5 -- "$@"
 	printf 'mailserver_pwd = %s\n' "$MAIL_PASS" >"$_d/secrets"
 	chmod 600 "$_d/secrets"
 }

@@ -21,33 +21,10 @@ NDMARC=$(echo "$DMARC" | wc -l)
 NOTHER=$(echo "$OTHER" | wc -l)
 IDS=$(awk '$3 == "dmarc" { print $4 }' "$T/m.list" | sort | tr '\n' ' ')
 
-# A random delay in 0 .. $1 ms, as sleep(1) takes it.
-delay() {
-	od -An -N2 -tu2 /dev/urandom |
-	    awk -v max="$1" '{ printf "%.3f", ($1 % max) / 1000 }'
-}
-
-# crash NAME: kill passes of NAME at random moments until one ends by
-# itself; the n-th pass may live up to 20 + 10n ms, so the early kills
-# land in the start-up and the scan, the later ones deeper in the
-# fetching.  $kills counts the kills, $rc is the last pass's status.
+# crash NAME: crash_loop (lib.sh) over mailfetch for NAME
 crash() {
-	kills=0
-	rc=
-	while [ $kills -lt 300 ]; do
-		"$BIN/mailfetch" $RUN_AS -c "$T/$1/dmarcpipe.conf" \
-		    -d "$T/$1/spool" 2>>"$T/$1/err" &
-		_pid=$!
-		sleep "$(delay $((20 + 10 * kills)))"
-		if kill -KILL $_pid 2>/dev/null; then
-			wait $_pid 2>/dev/null
-			kills=$((kills + 1))
-			continue
-		fi
-		wait $_pid
-		rc=$?
-		break
-	done
+	crash_loop "$T/$1/err" "$BIN/mailfetch" $RUN_AS \
+	    -c "$T/$1/dmarcpipe.conf" -d "$T/$1/spool"
 }
 
 # cfg NAME KEY=VALUE...

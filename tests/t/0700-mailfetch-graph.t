@@ -22,24 +22,11 @@ cfg() {
 	shift
 	mkdir -p "$_d/spool"
 	[ -n "$RUN_AS" ] && chown nobody "$_d/spool"
-	{
-		echo '[main]'
-		for _kv in mailserver_protocol=o365 \
-		    "mailserver_user=$GRAPH_USER" \
-		    "o365_tenant_id=$GRAPH_TENANT" \
-		    "o365_client_id=$GRAPH_CLIENT_ID" \
-		    "o365_login_url=$LOGIN_URL" "o365_graph_url=$GRAPH_URL" \
-		    "tls_ca_file=$GRAPH_CA" log_level=10 connect_timeout=5 \
-		    io_timeout=5; do
-			case " $* " in
-			*" ${_kv%%=*}="*)	;;
-			*)	printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}" ;;
-			esac
-		done
-		for _kv in "$@"; do
-			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
-		done
-	} >"$_d/dmarcpipe.conf"
+	conf_file "$_d/dmarcpipe.conf" mailserver_protocol=o365 \
+	    "mailserver_user=$GRAPH_USER" "o365_tenant_id=$GRAPH_TENANT" \
+	    "o365_client_id=$GRAPH_CLIENT_ID" "o365_login_url=$LOGIN_URL" \
+	    "o365_graph_url=$GRAPH_URL" "tls_ca_file=$GRAPH_CA" log_level=10 \
+	    connect_timeout=5 io_timeout=5 -- "$@"
 	printf 'o365_client_secret = %s\n' "$GRAPH_SECRET" >"$_d/secrets"
 	chmod 600 "$_d/secrets"
 }

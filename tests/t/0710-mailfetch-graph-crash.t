@@ -19,30 +19,10 @@ NDMARC=$(awk '$3 == "dmarc"' "$T/m.list" | wc -l)
 NOTHER=$(awk '$3 == "other"' "$T/m.list" | wc -l)
 IDS=$(awk '$3 == "dmarc" { print $4 }' "$T/m.list" | sort | tr '\n' ' ')
 
-delay() {	# 0 .. $1 ms, for sleep(1)
-	od -An -N2 -tu2 /dev/urandom |
-	    awk -v max="$1" '{ printf "%.3f", ($1 % max) / 1000 }'
-}
-
-# crash NAME: as in 0610-mailfetch-crash.t, the n-th pass may live up to
-# 20 + 10n ms; $kills counts the kills, $rc is the last pass's status.
+# crash NAME: crash_loop (lib.sh) over mailfetch for NAME
 crash() {
-	kills=0
-	rc=
-	while [ $kills -lt 300 ]; do
-		"$BIN/mailfetch" $RUN_AS -c "$T/$1/dmarcpipe.conf" \
-		    -d "$T/$1/spool" 2>>"$T/$1/err" &
-		_pid=$!
-		sleep "$(delay $((20 + 10 * kills)))"
-		if kill -KILL $_pid 2>/dev/null; then
-			wait $_pid 2>/dev/null
-			kills=$((kills + 1))
-			continue
-		fi
-		wait $_pid
-		rc=$?
-		break
-	done
+	crash_loop "$T/$1/err" "$BIN/mailfetch" $RUN_AS \
+	    -c "$T/$1/dmarcpipe.conf" -d "$T/$1/spool"
 }
 
 cfg() {	# cfg NAME KEY=VALUE...
