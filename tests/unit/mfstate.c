@@ -102,6 +102,10 @@ main(void)
 	ok(state_open(&st, dir, "pop3://u@h", why, sizeof(why)) == 0 &&
 	    strncmp(st.file, "pop3-", 5) == 0 && strcmp(st.file, file) != 0,
 	    "another mailbox, another file");
+	(void)unlinkat(dir, st.file, 0);
 	state_close(&st);
+	(void)unlinkat(dir, file, 0);
+	(void)close(dir);
+	(void)rmdir(tmpl);
 	return tap_done();
 }
