@@ -144,7 +144,7 @@ static int
 read_file(const char *path, int fd, char **buf, size_t *len, size_t max)
 {
 	struct stat	sb;
-	ssize_t		r;
+	ssize_t		r = 0;
 	size_t		n = 0;
 
 	if (fstat(fd, &sb) == -1)
@@ -159,6 +159,10 @@ read_file(const char *path, int fd, char **buf, size_t *len, size_t max)
 	while (n < (size_t)sb.st_size &&
 	    (r = read(fd, *buf + n, (size_t)sb.st_size - n)) > 0)
 		n += (size_t)r;
+	if (r == -1) {
+		free(*buf);
+		return -1;	/* errno says why */
+	}
 	*len = n;
 	return 0;
 }

@@ -136,7 +136,7 @@ load(struct state *st, int fd, char *why, size_t whylen)
 	struct stat	 sb;
 	char		*buf, *s, *nl;
 	size_t		 len = 0;
-	ssize_t		 r;
+	ssize_t		 r = 0;
 	int		 line = 0;
 
 	if (fstat(fd, &sb) == -1 || sb.st_size > STATE_FILE_MAX) {
@@ -157,6 +157,12 @@ load(struct state *st, int fd, char *why, size_t whylen)
 	while (len < (size_t)sb.st_size &&
 	    (r = read(fd, buf + len, (size_t)sb.st_size - len)) > 0)
 		len += (size_t)r;
+	if (r == -1) {
+		(void)snprintf(why, whylen, "state/%s: %s", st->file,
+		    strerror(errno));
+		free(buf);
+		return -1;
+	}
 	buf[len] = '\0';
 	for (s = buf; (nl = memchr(s, '\n', len - (size_t)(s - buf))) != NULL;
 	    s = nl + 1) {
