@@ -354,6 +354,71 @@ static const char *const well_known[] = {
 };
 
 /*
+ * Every item of every page of the collection at url (@odata.nextLink
+ * followed as given), to fn: it returns 0 to go on, 1 when it has what
+ * it wanted, -1 on a fault of ours.
+ */
+typedef int	(*item_fn)(void *arg, const struct json *,
+		    const struct json_node *);
+
+static enum pass
+pages(struct graph *gr, const char *first, const char *what, item_fn fn,
+    void *arg)
+{
+	struct json		 j;
+	const struct json_node	*v;
+	const char		*next;
+	char			 url[URL_MAX], why[200];
+	enum pass		 p;
+	int			 rc = 0;
+
+	(void)snprintf(url, sizeof(url), "%s", first);
+	for (;;) {
+		if ((p = call(gr, "GET", url, NULL)) != PASS_OK)
+			return p;
+		if (gr->status != 200) {
+			say_error(gr, what);
+			return refusal(gr->status);
+		}
+		if (json_parse(&j, gr->body, gr->len, why, sizeof(why)) ==
+		    -1) {
+			log_errorx("%s: %s", what, why);
+			json_free(&j);
+			return PASS_PROTOCOL;
+		}
+		for (v = json_first(&j, json_get(&j, json_root(&j), "value"));
+		    v != NULL && rc == 0; v = json_next(&j, v))
+			rc = fn(arg, &j, v);
+		next = json_str(&j, json_root(&j), "@odata.nextLink");
+		if (rc != 0 || next == NULL || strlen(next) >= sizeof(url)) {
+			json_free(&j);
+			return rc < 0 ? PASS_TEMP : PASS_OK;
+		}
+		(void)snprintf(url, sizeof(url), "%s", next);
+		json_free(&j);
+	}
+}
+
+struct named {
+	const char	*name;
+	char		*id;
+	size_t		 cap;
+};
+
+static int
+named(void *arg, const struct json *j, const struct json_node *v)
+{
+	struct named	*n = arg;
+	const char	*dn = json_str(j, v, "displayName");
+	const char	*id = json_str(j, v, "id");
+
+	if (dn == NULL || id == NULL || strcasecmp(dn, n->name) != 0)
+		return 0;
+	(void)snprintf(n->id, n->cap, "%s", id);
+	return 1;
+}
+
+/*
  * The id of the child of parent (NULL: the top level) named name, any
  * case; "" when there is none.  Every page is read.
  */
@@ -361,11 +426,8 @@ static enum pass
 child(struct graph *gr, const char *parent, const char *name, char *id,
     size_t cap)
 {
-	struct json		 j;
-	const struct json_node	*v;
-	const char		*dn, *next;
-	char			 url[URL_MAX], why[200];
-	enum pass		 p;
+	struct named	n = { name, id, cap };
+	char		url[URL_MAX];
 
 	id[0] = '\0';
 	if (parent == NULL)
@@ -376,35 +438,7 @@ child(struct graph *gr, const char *parent, const char *name, char *id,
 		(void)snprintf(url, sizeof(url), "%s/v1.0/%s/mailFolders/%s/"
 		    "childFolders?includeHiddenFolders=true&%%24top=%d",
 		    gr->f->o365.api, gr->user, parent, PAGE);
-	for (;;) {
-		if ((p = call(gr, "GET", url, NULL)) != PASS_OK)
-			return p;
-		if (gr->status != 200) {
-			say_error(gr, "listing folders");
-			return refusal(gr->status);
-		}
-		if (json_parse(&j, gr->body, gr->len, why, sizeof(why)) ==
-		    -1) {
-			log_errorx("listing folders: %s", why);
-			json_free(&j);
-			return PASS_PROTOCOL;
-		}
-		for (v = json_first(&j, json_get(&j, json_root(&j), "value"));
-		    v != NULL; v = json_next(&j, v))
-			if ((dn = json_str(&j, v, "displayName")) != NULL &&
-			    strcasecmp(dn, name) == 0 &&
-			    json_str(&j, v, "id") != NULL)
-				(void)snprintf(id, cap, "%s",
-				    json_str(&j, v, "id"));
-		next = json_str(&j, json_root(&j), "@odata.nextLink");
-		if (id[0] != '\0' || next == NULL || strlen(next) >=
-		    sizeof(url)) {
-			json_free(&j);
-			return PASS_OK;
-		}
-		(void)snprintf(url, sizeof(url), "%s", next);
-		json_free(&j);
-	}
+	return pages(gr, url, "listing folders", named, &n);
 }
 
 /* Make folder name below parent (NULL: the top); a race is no error. */
@@ -515,74 +549,55 @@ struct list {
 	size_t		 n, cap;
 };
 
+struct listing {
+	struct graph	*gr;
+	struct list	*l;
+};
+
+static int
+listed(void *arg, const struct json *j, const struct json_node *v)
+{
+	struct listing	*ls = arg;
+	struct list	*l = ls->l;
+	struct gmsg	*nm;
+	const char	*id, *subj, *rd;
+
+	if ((id = json_str(j, v, "id")) == NULL || strlen(id) >
+	    STATE_KEY_MAX || strpbrk(id, " \t\r\n") != NULL) {
+		log_warnx("a message without a usable id: left alone");
+		return 0;
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 256;
+		if ((nm = reallocarray(l->m, l->cap, sizeof(*nm))) == NULL)
+			return -1;
+		l->m = nm;
+	}
+	nm = &l->m[l->n];
+	memset(nm, 0, sizeof(*nm));
+	if ((nm->id = strdup(id)) == NULL)
+		return -1;
+	l->n++;
+	subj = json_str(j, v, "subject");
+	nm->dmarc = subj != NULL && text_matches(subj, strlen(subj),
+	    ls->gr->f->markers);
+	if ((rd = json_str(j, v, "receivedDateTime")) != NULL &&
+	    strlen(rd) >= 10)
+		(void)snprintf(nm->date, sizeof(nm->date), "%.10s", rd);
+	return 0;
+}
+
 /* Every message of the folder: id, whether a report, date. */
 static enum pass
 list(struct graph *gr, const char *fid, struct list *l)
 {
-	struct json		 j;
-	const struct json_node	*v;
-	const char		*id, *subj, *rd, *next;
-	char			 url[URL_MAX], why[200];
-	struct gmsg		*nm;
-	enum pass		 p;
+	struct listing	ls = { gr, l };
+	char		url[URL_MAX];
 
 	(void)snprintf(url, sizeof(url), "%s/v1.0/%s/mailFolders/%s/messages?"
 	    "%%24select=subject,receivedDateTime&%%24top=%d", gr->f->o365.api,
 	    gr->user, fid, PAGE);
-	for (;;) {
-		if ((p = call(gr, "GET", url, NULL)) != PASS_OK)
-			return p;
-		if (gr->status != 200) {
-			say_error(gr, "listing messages");
-			return refusal(gr->status);
-		}
-		if (json_parse(&j, gr->body, gr->len, why, sizeof(why)) ==
-		    -1) {
-			log_errorx("listing messages: %s", why);
-			json_free(&j);
-			return PASS_PROTOCOL;
-		}
-		for (v = json_first(&j, json_get(&j, json_root(&j), "value"));
-		    v != NULL; v = json_next(&j, v)) {
-			if ((id = json_str(&j, v, "id")) == NULL ||
-			    strlen(id) > STATE_KEY_MAX ||
-			    strpbrk(id, " \t\r\n") != NULL) {
-				log_warnx("a message without a usable id: "
-				    "left alone");
-				continue;
-			}
-			if (l->n == l->cap) {
-				l->cap = l->cap ? l->cap * 2 : 256;
-				nm = reallocarray(l->m, l->cap, sizeof(*nm));
-				if (nm == NULL) {
-					json_free(&j);
-					return PASS_TEMP;
-				}
-				l->m = nm;
-			}
-			nm = &l->m[l->n];
-			memset(nm, 0, sizeof(*nm));
-			if ((nm->id = strdup(id)) == NULL) {
-				json_free(&j);
-				return PASS_TEMP;
-			}
-			l->n++;
-			subj = json_str(&j, v, "subject");
-			nm->dmarc = subj != NULL && text_matches(subj,
-			    strlen(subj), gr->f->markers);
-			rd = json_str(&j, v, "receivedDateTime");
-			if (rd != NULL && strlen(rd) >= 10)
-				(void)snprintf(nm->date, sizeof(nm->date),
-				    "%.10s", rd);
-		}
-		next = json_str(&j, json_root(&j), "@odata.nextLink");
-		if (next == NULL || strlen(next) >= sizeof(url)) {
-			json_free(&j);
-			return PASS_OK;
-		}
-		(void)snprintf(url, sizeof(url), "%s", next);
-		json_free(&j);
-	}
+	return pages(gr, url, "listing messages", listed, &ls);
 }
 
 static void
