@@ -9,6 +9,7 @@ if [ ! -x "$BIN/mailfetch" ]; then
 	exit 0
 fi
 . "$TOP/tests/mail.sh"
+. "$TOP/tests/mailfetch.sh"
 mail_start
 plan 87
 cd "$T" || exit 1
@@ -18,35 +19,14 @@ cd "$T" || exit 1
 # an empty spool
 cfg() {
 	_d=$T/$1
+	mfdir "$1"
 	shift
-	mkdir -p "$_d/spool"
-	[ -n "$RUN_AS" ] && chown nobody "$_d/spool"
 	conf_file "$_d/dmarcpipe.conf" mailserver_host=127.0.0.1 \
 	    "mailserver_port=$MAIL_IMAPS_PORT" mailserver_protocol=IMAPS \
 	    "mailserver_user=$MAIL_USER" "tls_ca_file=$MAIL_CA" log_level=10 \
 	    connect_timeout=5 io_timeout=5 -- "$@"
 	printf 'mailserver_pwd = %s\n' "$MAIL_PASS" >"$_d/secrets"
 	chmod 600 "$_d/secrets"
-}
-
-# mf NAME [ARGS...]: one pass of mailfetch for NAME; $out $err $rc.
-# Every message is kept in $T/all.err, to look for the password.
-mf() {
-	_d=$T/$1
-	shift
-	run "$BIN/mailfetch" $RUN_AS -c "$_d/dmarcpipe.conf" -d "$_d/spool" \
-	    "$@"
-	cat "$T/.err" >>"$T/all.err"
-}
-
-# spooled NAME: the report ids (Message-ID <ID@mkmail.test>) of the
-# mails in NAME's spool/mail/new, sorted, on one line
-spooled() {
-	for _f in "$T/$1/spool/mail/new"/*; do
-		[ -f "$_f" ] || continue
-		sed -n 's/^Message-ID: <\(.*\)@mkmail.test>.*/\1/Ip' "$_f" |
-		    head -1
-	done | sort | tr '\n' ' '
 }
 
 # The mails: 9 reports of every kind of Subject, 3 that are not.

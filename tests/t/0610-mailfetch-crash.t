@@ -10,6 +10,7 @@ if [ ! -x "$BIN/mailfetch" ]; then
 	exit 0
 fi
 . "$TOP/tests/mail.sh"
+. "$TOP/tests/mailfetch.sh"
 mail_start
 plan 15
 cd "$T" || exit 1
@@ -21,35 +22,15 @@ NDMARC=$(echo "$DMARC" | wc -l)
 NOTHER=$(echo "$OTHER" | wc -l)
 IDS=$(awk '$3 == "dmarc" { print $4 }' "$T/m.list" | sort | tr '\n' ' ')
 
-# crash NAME: crash_loop (lib.sh) over mailfetch for NAME
-crash() {
-	crash_loop "$T/$1/err" "$BIN/mailfetch" $RUN_AS \
-	    -c "$T/$1/dmarcpipe.conf" -d "$T/$1/spool"
-}
-
 # cfg NAME KEY=VALUE...
 cfg() {
-	mkdir -p "$T/$1/spool"
-	[ -n "$RUN_AS" ] && chown nobody "$T/$1/spool"
-	_name=$1
+	_cfgname=$1
+	mfdir "$1"
 	shift
-	{
-		printf '[main]\nmailserver_host = 127.0.0.1\n'
-		printf 'mailserver_user = %s\ntls_ca_file = %s\n' "$MAIL_USER" \
-		    "$MAIL_CA"
-		for _kv in "$@"; do
-			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
-		done
-	} >"$T/$_name/dmarcpipe.conf"
-	printf 'mailserver_pwd = %s\n' "$MAIL_PASS" >"$T/$_name/secrets"
-	chmod 600 "$T/$_name/secrets"
-}
-
-# spooled NAME: the report ids of NAME's mail/new, sorted, duplicates kept
-spooled() {
-	cat "$T/$1/spool/mail/new"/* 2>/dev/null |
-	    sed -n 's/^Message-ID: <\(.*\)@mkmail.test>.*/\1/Ip' | sort |
-	    tr '\n' ' '
+	conf_file "$T/$_cfgname/dmarcpipe.conf" mailserver_host=127.0.0.1 \
+	    "mailserver_user=$MAIL_USER" "tls_ca_file=$MAIL_CA" -- "$@"
+	printf 'mailserver_pwd = %s\n' "$MAIL_PASS" >"$T/$_cfgname/secrets"
+	chmod 600 "$T/$_cfgname/secrets"
 }
 
 # ---------------------------------------------------------- IMAP move

@@ -11,6 +11,7 @@ if [ ! -x "$BIN/mailfetch" ]; then
 	exit 0
 fi
 . "$TOP/tests/graph.sh"
+. "$TOP/tests/mailfetch.sh"
 graph_start --page-max 3
 plan 38
 cd "$T" || exit 1
@@ -19,9 +20,8 @@ cd "$T" || exit 1
 # the secrets file and an empty spool
 cfg() {
 	_d=$T/$1
+	mfdir "$1"
 	shift
-	mkdir -p "$_d/spool"
-	[ -n "$RUN_AS" ] && chown nobody "$_d/spool"
 	conf_file "$_d/dmarcpipe.conf" mailserver_protocol=o365 \
 	    "mailserver_user=$GRAPH_USER" "o365_tenant_id=$GRAPH_TENANT" \
 	    "o365_client_id=$GRAPH_CLIENT_ID" "o365_login_url=$LOGIN_URL" \
@@ -29,20 +29,6 @@ cfg() {
 	    connect_timeout=5 io_timeout=5 -- "$@"
 	printf 'o365_client_secret = %s\n' "$GRAPH_SECRET" >"$_d/secrets"
 	chmod 600 "$_d/secrets"
-}
-
-mf() {
-	_d=$T/$1
-	shift
-	run "$BIN/mailfetch" $RUN_AS -c "$_d/dmarcpipe.conf" -d "$_d/spool" \
-	    "$@"
-	cat "$T/.err" >>"$T/all.err"
-}
-
-spooled() {
-	cat "$T/$1/spool/mail/new"/* 2>/dev/null |
-	    sed -n 's/^Message-ID: <\(.*\)@mkmail.test>.*/\1/Ip' | sort |
-	    tr '\n' ' '
 }
 
 python3 "$TOP/tests/mkmail.py" "$T/m" 12 >"$T/m.list" || exit 1

@@ -10,6 +10,7 @@ if [ ! -x "$BIN/mailfetch" ]; then
 	exit 0
 fi
 . "$TOP/tests/graph.sh"
+. "$TOP/tests/mailfetch.sh"
 graph_start --page-max 25
 plan 9
 cd "$T" || exit 1
@@ -19,37 +20,16 @@ NDMARC=$(awk '$3 == "dmarc"' "$T/m.list" | wc -l)
 NOTHER=$(awk '$3 == "other"' "$T/m.list" | wc -l)
 IDS=$(awk '$3 == "dmarc" { print $4 }' "$T/m.list" | sort | tr '\n' ' ')
 
-# crash NAME: crash_loop (lib.sh) over mailfetch for NAME
-crash() {
-	crash_loop "$T/$1/err" "$BIN/mailfetch" $RUN_AS \
-	    -c "$T/$1/dmarcpipe.conf" -d "$T/$1/spool"
-}
-
 cfg() {	# cfg NAME KEY=VALUE...
-	mkdir -p "$T/$1/spool"
-	[ -n "$RUN_AS" ] && chown nobody "$T/$1/spool"
-	_name=$1
+	_cfgname=$1
+	mfdir "$1"
 	shift
-	{
-		printf '[main]\nmailserver_protocol = o365\n'
-		printf 'mailserver_user = %s\n' "$GRAPH_USER"
-		printf 'o365_tenant_id = %s\n' "$GRAPH_TENANT"
-		printf 'o365_client_id = %s\n' "$GRAPH_CLIENT_ID"
-		printf 'o365_login_url = %s\no365_graph_url = %s\n' \
-		    "$LOGIN_URL" "$GRAPH_URL"
-		printf 'tls_ca_file = %s\n' "$GRAPH_CA"
-		for _kv in "$@"; do
-			printf '%s = %s\n' "${_kv%%=*}" "${_kv#*=}"
-		done
-	} >"$T/$_name/dmarcpipe.conf"
-	printf 'o365_client_secret = %s\n' "$GRAPH_SECRET" >"$T/$_name/secrets"
-	chmod 600 "$T/$_name/secrets"
-}
-
-spooled() {
-	cat "$T/$1/spool/mail/new"/* 2>/dev/null |
-	    sed -n 's/^Message-ID: <\(.*\)@mkmail.test>.*/\1/Ip' | sort |
-	    tr '\n' ' '
+	conf_file "$T/$_cfgname/dmarcpipe.conf" mailserver_protocol=o365 \
+	    "mailserver_user=$GRAPH_USER" "o365_tenant_id=$GRAPH_TENANT" \
+	    "o365_client_id=$GRAPH_CLIENT_ID" "o365_login_url=$LOGIN_URL" \
+	    "o365_graph_url=$GRAPH_URL" "tls_ca_file=$GRAPH_CA" -- "$@"
+	printf 'o365_client_secret = %s\n' "$GRAPH_SECRET" >"$T/$_cfgname/secrets"
+	chmod 600 "$T/$_cfgname/secrets"
 }
 
 for f in "$T"/m/*.eml; do
