@@ -4,6 +4,12 @@
  * 40 error, 50 critical.  One write(2) per line, so lines from several
  * processes sharing a stderr never interleave, and nothing here needs
  * more than the stdio sandbox.
+ *
+ * With log_set_kv() (option -k) a line is instead a stable key=value
+ * event for log files and syslog, as scripts/dmarcpipe writes them:
+ *	time=2026-11-29T08:42:35Z level=info program=unzipd pid=42 message="..."
+ * time in UTC (no time zone file is needed inside a chroot), '"' and '\'
+ * in the message escaped with a backslash.
  */
 #ifndef DP_LOG_H
 #define DP_LOG_H
@@ -18,6 +24,7 @@ void	log_init(const char *prog);
 /* TA-dmarc's rounding: <=0 -> 20, 1..19 -> 10, ..., >=50 -> 50. */
 int	log_set_level(const char *s, const char **why);
 int	log_level(void);
+void	log_set_kv(void);
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

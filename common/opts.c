@@ -10,6 +10,9 @@ opt_shared(int ch, const char *arg, struct limits *lim, const char **user)
 	const char	*why;
 
 	switch (ch) {
+	case 'k':
+		log_set_kv();
+		return 1;
 	case 'l':
 		if (log_set_level(arg, &why) == -1) {
 			log_errorx("-l %s: %s", arg, why);

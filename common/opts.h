@@ -1,6 +1,6 @@
 /*
- * What every program's option parsing shares: -l level, -L limit=value,
- * -u user, numeric arguments, and the check of -u against who runs us.
+ * What every program's option parsing shares: -k (key=value log lines),
+ * -l level, -L limit=value, -u user, numeric arguments, and the check of -u against who runs us.
  */
 #ifndef DP_OPTS_H
 #define DP_OPTS_H
@@ -9,7 +9,7 @@
 #include "privdrop.h"
 
 /*
- * Handle -l, -u and (when lim is not NULL) -L.  Returns 1 when `ch` was
+ * Handle -k, -l, -u and (when lim is not NULL) -L.  Returns 1 when `ch` was
  * one of them, 0 when it is not, -1 on a bad value (said).
  */
 int		opt_shared(int ch, const char *arg, struct limits *lim,

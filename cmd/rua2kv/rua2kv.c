@@ -34,9 +34,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: rua2kv [-f json|kv] [-l level] [-L limit=value] "
+	    "usage: rua2kv [-k] [-f json|kv] [-l level] [-L limit=value] "
 	    "[-u user] [file ...]\n"
-	    "       rua2kv -d spool [-f json|kv] [-l level] "
+	    "       rua2kv -d spool [-k] [-f json|kv] [-l level] "
 	    "[-L limit=value] [-u user]\n");
 	exit(EX_USAGE);
 }
@@ -297,7 +297,7 @@ main(int argc, char *argv[])
 	log_init("rua2kv");
 	limits_default(&lim);
 	wbuf_init(&out, STDOUT_FILENO);
-	while ((ch = getopt(argc, argv, "d:f:l:L:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:f:kl:L:u:")) != -1) {
 		switch (ch) {
 		case 'd':
 			spool = optarg;

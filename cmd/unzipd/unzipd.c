@@ -40,9 +40,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: unzipd -d spool [-l level] [-L limit=value] [-q seconds] "
-	    "[-u user]\n"
-	    "       unzipd -x [-l level] [-L limit=value] [-u user] "
+	    "usage: unzipd -d spool [-k] [-l level] [-L limit=value] "
+	    "[-q seconds] [-u user]\n"
+	    "       unzipd -x [-k] [-l level] [-L limit=value] [-u user] "
 	    "[file ...]\n");
 	exit(EX_USAGE);
 }
@@ -399,7 +399,7 @@ main(int argc, char *argv[])
 #endif
 	limits_default(&lim);
 	wbuf_init(&out, STDOUT_FILENO);
-	while ((ch = getopt(argc, argv, "d:l:L:q:u:x")) != -1) {
+	while ((ch = getopt(argc, argv, "d:kl:L:q:u:x")) != -1) {
 		switch (ch) {
 		case 'd':
 			spool = optarg;
