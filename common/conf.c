@@ -9,21 +9,66 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "num.h"
 
-static const char *const main_keys[] = {
-	/* TA-dmarc's [main] */
-	"skip_mail_download", "mailserver_host", "mailserver_port",
-	"mailserver_protocol", "mailserver_mailboxfolder", "mailserver_user",
-	"mailserver_pwd", "mailserver_action", "mailserver_moveto",
-	"o365_client_id", "o365_tenant_id", "o365_client_secret", "output",
-	"resolve_ips", "log_level", "proxy_use", "proxy_server",
-	"proxy_username", "proxy_pwd",
+static const char *const protocols[] = {
+	"IMAP", "IMAPS", "POP3", "POP3S", "o365", NULL
+};
+static const char *const actions[] = { "move", "delete", "mark_read", NULL };
+static const char *const outputs[] = { "json", "kv", NULL };
+static const char *const facilities[] = {
+	"daemon", "user", "mail", "local0", "local1", "local2", "local3",
+	"local4", "local5", "local6", "local7", NULL
+};
+
+#define NUM(lo, hi)	(lo), (hi), NULL
+#define WORDS(w)	0, 0, (w)
+#define ANY		0, 0, NULL
+
+static const struct conf_key main_keys[] = {
+	/* TA-dmarc's [main], its defaults */
+	{ "skip_mail_download", CONF_BOOL, "0", ANY },
+	{ "mailserver_host", CONF_STR, "", ANY },
+	{ "mailserver_port", CONF_NUM, "", NUM(1, 65535) },
+	{ "mailserver_protocol", CONF_WORD, "", WORDS(protocols) },
+	{ "mailserver_mailboxfolder", CONF_STR, "Inbox", ANY },
+	{ "mailserver_user", CONF_NONE, "", ANY },
+	{ "mailserver_pwd", CONF_SECRET, "", ANY },
+	{ "mailserver_action", CONF_WORD, "move", WORDS(actions) },
+	{ "mailserver_moveto", CONF_STR, "Inbox/done/[YEAR]/week_[WEEK]", ANY },
+	{ "o365_client_id", CONF_NONE, "", ANY },
+	{ "o365_tenant_id", CONF_NONE, "", ANY },
+	{ "o365_client_secret", CONF_SECRET, "", ANY },
+	{ "output", CONF_WORD, "json", WORDS(outputs) },
+	{ "resolve_ips", CONF_BOOL, "1", ANY },
+	{ "log_level", CONF_NUM, "20", NUM(-1000000, 1000000) },
+	{ "proxy_use", CONF_BOOL, "0", ANY },
+	{ "proxy_server", CONF_STR, "", ANY },
+	{ "proxy_username", CONF_NONE, "", ANY },
+	{ "proxy_pwd", CONF_SECRET, "", ANY },
 	/* ours */
-	"spool", "secrets_file", "tls_ca_file", "allow_plaintext", "subjects",
-	"o365_login_url", "o365_graph_url", "resolvers", "output_dir",
-	"run_as", "connect_timeout", "io_timeout", "max_messages",
-	"poll_interval",
-	NULL
+	{ "spool", CONF_PATH, "/var/spool/dmarcpipe", ANY },
+	{ "secrets_file", CONF_PATH, "", ANY },
+	{ "tls_ca_file", CONF_PATH, "", ANY },
+	{ "allow_plaintext", CONF_BOOL, "0", ANY },
+	{ "subjects", CONF_STR, "", ANY },
+	{ "o365_login_url", CONF_STR, "", ANY },
+	{ "o365_graph_url", CONF_STR, "", ANY },
+	{ "resolvers", CONF_ADDRS, "", ANY },
+	{ "output_dir", CONF_PATH, "", ANY },
+	{ "run_as", CONF_USER, "", ANY },
+	{ "connect_timeout", CONF_NUM, "30", NUM(1, 3600) },
+	{ "io_timeout", CONF_NUM, "60", NUM(1, 3600) },
+	{ "max_messages", CONF_NUM, "1000", NUM(1, 1000000) },
+	{ "poll_interval", CONF_NUM, "300", NUM(1, 86400) },
+	{ "log_destination", CONF_LOG, "stderr", ANY },
+	{ "log_max_bytes", CONF_NUM, "10485760", NUM(0, 1LL << 40) },
+	{ "log_backups", CONF_NUM, "5", NUM(0, 99) },
+	{ "syslog_socket", CONF_PATH, "/dev/log", ANY },
+	{ "syslog_facility", CONF_WORD, "daemon", WORDS(facilities) },
+	{ "retry_delay", CONF_NUM, "10", NUM(0, 3600) },
+	{ "drop_quiet", CONF_NUM, "10", NUM(0, 86400) },
+	{ NULL, 0, NULL, ANY }
 };
 
 static const char *const secret_keys[] = {
@@ -45,14 +90,139 @@ fail(char *why, size_t whylen, const char *fmt, ...)
 	return -1;
 }
 
+static const struct conf_key *
+main_key(const char *key)
+{
+	const struct conf_key	*k;
+
+	for (k = main_keys; k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			return k;
+	return NULL;
+}
+
 static int
 known(enum conf_kind kind, const char *key)
 {
 	const char *const	*k;
 
-	for (k = kind == CONF_SECRETS ? secret_keys : main_keys; *k; k++)
+	if (kind == CONF_MAIN)
+		return main_key(key) != NULL;
+	for (k = secret_keys; *k; k++)
 		if (strcmp(*k, key) == 0)
 			return 1;
+	return 0;
+}
+
+static int
+word(const char *const *words, const char *v)
+{
+	for (; *words != NULL; words++)
+		if (strcasecmp(*words, v) == 0)
+			return 1;
+	return 0;
+}
+
+/* "not one of a, b, c" into buf, or NULL when it doesn't fit. */
+static const char *
+not_one_of(char *buf, size_t len, const char *const *words)
+{
+	size_t	n = 0;
+	int	m;
+
+	for (; *words != NULL; words++) {
+		m = snprintf(buf + n, len - n, "%s%s", n ? ", " :
+		    "not one of ", *words);
+		if (m < 0 || (size_t)m >= len - n)
+			return NULL;
+		n += (size_t)m;
+	}
+	return buf;
+}
+
+/* resolvers: "addr, addr:port, [v6]:port" (ptrresolve checks each). */
+static int
+addrs_ok(const char *v)
+{
+	size_t	n;
+
+	for (;;) {
+		v += strspn(v, " \t");
+		if ((n = strspn(v, "0123456789abcdefABCDEF.:[]")) == 0)
+			return 0;
+		v += n;
+		v += strspn(v, " \t");
+		if (*v == '\0')
+			return 1;
+		if (*v++ != ',')
+			return 0;
+	}
+}
+
+/* What's wrong with the value of k, or NULL. */
+static const char *
+bad_value(const struct conf_key *k, const char *v, char *buf, size_t len)
+{
+	const char	*why;
+	long long	 n;
+
+	switch (k->type) {
+	case CONF_BOOL:
+		return conf_bool(v) == -1 ? "not a boolean (1 or 0, true or "
+		    "false)" : NULL;
+	case CONF_NUM:
+		if (num_parse(v, k->min, k->max, &n, &why) == -1) {
+			(void)snprintf(buf, len, "%s (%lld to %lld)", why,
+			    k->min, k->max);
+			return buf;
+		}
+		return NULL;
+	case CONF_WORD:
+		if (word(k->words, v))
+			return NULL;
+		return (why = not_one_of(buf, len, k->words)) != NULL ? why :
+		    "not a word it may be";
+	case CONF_PATH:
+		return *v != '/' ? "not an absolute path" : NULL;
+	case CONF_LOG:
+		return *v != '/' && strcmp(v, "stderr") != 0 &&
+		    strcmp(v, "syslog") != 0 ? "not stderr, syslog or the "
+		    "absolute path of a file" : NULL;
+	case CONF_ADDRS:
+		return addrs_ok(v) ? NULL : "not a list of addresses "
+		    "(\"127.0.0.1, 127.0.0.1:5353, [::1]:53\")";
+	case CONF_USER:
+		return strpbrk(v, " \t:/") != NULL ? "not a user name" :
+		    NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* Every value set is checked here, so a program reading only some keys
+ * still refuses a file another program would refuse. */
+static int
+check_values(struct conf *c, char *why, size_t whylen)
+{
+	const struct conf_key	*k;
+	const char		*what;
+	char			 buf[256];
+	size_t			 i;
+
+	for (i = 0; i < c->n; i++) {
+		k = main_key(c->e[i].key);
+		if (k->type == CONF_NONE && strcmp(c->e[i].val, "None") == 0)
+			c->e[i].val[0] = '\0';	/* TA-dmarc's setup wrote it */
+		if (c->e[i].val[0] == '\0')	/* TA-dmarc's "unset" */
+			continue;
+		if (strchr(c->e[i].val, '\n') != NULL && k->type != CONF_STR)
+			what = "continues on an indented line; it is one line";
+		else
+			what = bad_value(k, c->e[i].val, buf, sizeof(buf));
+		if (what != NULL)
+			return fail(why, whylen, "%s:%d: %s: %s", c->path,
+			    c->e[i].line, k->name, what);
+	}
 	return 0;
 }
 
@@ -247,6 +417,8 @@ conf_read(struct conf *c, int fd, const char *path, enum conf_kind kind,
 		if (parse_line(c, kind, s, line, &state, why, whylen) == -1)
 			goto out;
 	}
+	if (kind == CONF_MAIN && check_values(c, why, whylen) == -1)
+		goto out;
 	rc = 0;
 out:
 	explicit_bzero(buf, len < CONF_FILE_MAX ? len : CONF_FILE_MAX);
@@ -289,6 +461,33 @@ conf_get(const struct conf *c, const char *key)
 	const struct conf_entry	*e = find(c, key);
 
 	return e ? e->val : NULL;
+}
+
+const char *
+conf_value(const struct conf *c, const char *key)
+{
+	const struct conf_key	*k;
+	const char		*v = conf_get(c, key);
+
+	if (v != NULL && *v != '\0')
+		return v;
+	return (k = main_key(key)) != NULL ? k->dflt : "";
+}
+
+long long
+conf_number(const struct conf *c, const char *key)
+{
+	long long	 n;
+	const char	*why;
+
+	return num_parse(conf_value(c, key), -(1LL << 62), 1LL << 62, &n,
+	    &why) == -1 ? 0 : n;
+}
+
+const struct conf_key *
+conf_keys(void)
+{
+	return main_keys;
 }
 
 int

@@ -819,6 +819,8 @@ graph_pass(struct fetch *f)
 		    f->folder, f->srv.user);
 		return PASS_FOLDER;
 	}
+	if (f->check)
+		return PASS_OK;
 	(void)snprintf(id, sizeof(id), "o365://%s/%s", f->srv.user, f->folder);
 	if (state_open(&st, f->statedir, id, why, sizeof(why)) == -1) {
 		log_errorx("%s", why);

@@ -303,9 +303,13 @@ on_select(struct cur *k, void *arg)
 	char		 w[64];
 	unsigned long	 v;
 
-	if (atom(k, w, sizeof(w)) == -1 || strcasecmp(w, "OK") != 0)
+	if (atom(k, w, sizeof(w)) == -1)
 		return;
 	ws(k);
+	if (strncasecmp(k->p, "EXISTS", 6) == 0 && w[0] >= '0' && w[0] <= '9')
+		im->f->count = strtol(w, NULL, 10);
+	if (strcasecmp(w, "OK") != 0)
+		return;
 	if (sscanf(k->p, "[UIDVALIDITY %lu]", &v) == 1)
 		(void)snprintf(im->validity, sizeof(im->validity), "%lu", v);
 }
@@ -992,7 +996,9 @@ imap_pass(struct fetch *f, struct conn *c)
 	if (folder_quote(f->folder, im.delim, im.folder, sizeof(im.folder)) ==
 	    -1)
 		return PASS_PROTOCOL;	/* checked when read: no room */
-	rc = cmd(&im, on_select, &im, "SELECT %s", im.folder);
+	/* -t only looks: EXAMINE opens the folder read-only */
+	rc = cmd(&im, on_select, &im, "%s %s", f->check ? "EXAMINE" :
+	    "SELECT", im.folder);
 	if (rc != 0) {
 		if (rc < 0)
 			return pass_of(im.fault);
@@ -1000,6 +1006,8 @@ imap_pass(struct fetch *f, struct conn *c)
 		    f->folder, im.text);
 		return PASS_FOLDER;
 	}
+	if (f->check)
+		return PASS_OK;
 	if (im.validity[0] == '\0') {
 		log_errorx("folder \"%s\": the server sent no UIDVALIDITY",
 		    f->folder);

@@ -52,9 +52,11 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: mailfetch [-w] [-c conf] [-d spool] [-l level] "
+	    "usage: mailfetch [-kw] [-c conf] [-d spool] [-l level] "
 	    "[-L limit=value] [-n max]\n"
-	    "                 [-u user]\n");
+	    "                 [-u user]\n"
+	    "       mailfetch -t [-k] [-c conf] [-l level] [-u user]\n"
+	    "       mailfetch -P [-c conf]\n");
 	exit(EX_USAGE);
 }
 
@@ -121,23 +123,6 @@ bad(const struct conf *c, const char *key, const char *why)
 	log_msg(LOG_CRITICAL, "%s:%d: %s: %s", c->path, conf_line(c, key),
 	    key, why);
 	return EX_CONFIG;
-}
-
-/* A number key, or its default; -1 when bad (said). */
-static long long
-conf_num(const struct conf *c, const char *key, long long dflt,
-    long long min, long long max)
-{
-	const char	*v = conf_get(c, key), *why;
-	long long	 n;
-
-	if (v == NULL || *v == '\0')
-		return dflt;
-	if (num_parse(v, min, max, &n, &why) == -1) {
-		(void)bad(c, key, why);
-		return -1;
-	}
-	return n;
 }
 
 static int
@@ -407,9 +392,7 @@ settings_o365(struct fetch *f, const struct conf *c)
 	    (x = base_url(c, "o365_graph_url", "https://graph.microsoft.com",
 	    &f->o365.api)) != 0)
 		return x;
-	v = conf_get(c, "proxy_use");
-	if ((b = v && *v ? conf_bool(v) : 0) == -1)
-		return bad(c, "proxy_use", "not 0 or 1");
+	b = conf_bool(conf_value(c, "proxy_use"));
 	v = conf_get(c, "proxy_server");
 	if (b && (v == NULL || *v == '\0'))
 		return bad(c, "proxy_server", "not set, and proxy_use is 1");
@@ -429,23 +412,84 @@ settings_o365(struct fetch *f, const struct conf *c)
 	return 0;
 }
 
+/* The secrets file: beside the config unless said otherwise. */
+static const char *
+secrets_path(const struct conf *c, const char *confpath, char *buf,
+    size_t len)
+{
+	const char	*v = conf_get(c, "secrets_file");
+	char		 dir[1024];
+
+	if (v != NULL && *v != '\0')
+		return v;
+	(void)snprintf(dir, sizeof(dir), "%s", confpath);
+	(void)snprintf(buf, len, "%s/secrets", dirname(dir));
+	return buf;
+}
+
+/*
+ * -P: the config's settings, secrets excepted, as shell assignments for
+ * scripts/dmarcpipe: cf_KEY='value' for every key, our defaults filled
+ * in, booleans as 0 or 1, words spelt as the key's list spells them,
+ * log_level rounded as TA-dmarc rounds it.  Reading the file checked
+ * every value.
+ */
+static int
+print_settings(const char *confpath)
+{
+	struct conf		 c;
+	const struct conf_key	*k;
+	const char		*v, *const *w, *why;
+	char			 path[1024], lvl[16];
+	int			 x;
+
+	if ((x = open_conf(&c, confpath, CONF_MAIN, -1)) != 0)
+		return x;
+	for (k = conf_keys(); k->name != NULL; k++) {
+		if (k->type == CONF_SECRET)
+			continue;
+		v = conf_value(&c, k->name);
+		if (k->type == CONF_BOOL)
+			v = conf_bool(v) == 1 ? "1" : "0";
+		for (w = k->words; w != NULL && *w != NULL; w++)
+			if (strcasecmp(*w, v) == 0)
+				v = *w;
+		if (strcmp(k->name, "log_level") == 0 &&
+		    log_set_level(v, &why) == 0) {
+			(void)snprintf(lvl, sizeof(lvl), "%d", log_level());
+			v = lvl;
+		}
+		if (strcmp(k->name, "secrets_file") == 0)
+			v = secrets_path(&c, confpath, path, sizeof(path));
+		printf("cf_%s='", k->name);
+		for (; *v != '\0'; v++)
+			if (*v == '\'')
+				fputs("'\\''", stdout);
+			else
+				putchar(*v);
+		fputs("'\n", stdout);
+	}
+	conf_free(&c);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_errorx("stdout: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
 static int
 settings(struct fetch *f, struct settings *s, int level_set)
 {
 	struct conf	*c = &s->conf;
 	const char	*v, *why;
-	char		 path[1024], dir[1024];
-	long long	 n;
-	int		 x, b;
+	char		 path[1024];
+	int		 x;
 
 	if ((x = open_conf(c, s->confpath, CONF_MAIN, -1)) != 0)
 		return x;
 	if (!level_set && (v = conf_get(c, "log_level")) != NULL &&
 	    *v != '\0' && log_set_level(v, &why) == -1)
 		return bad(c, "log_level", why);
-	if ((v = conf_get(c, "skip_mail_download")) != NULL && *v != '\0' &&
-	    conf_bool(v) == -1)
-		return bad(c, "skip_mail_download", "not 0 or 1");
 	v = conf_get(c, "mailserver_protocol");
 	if (v == NULL || *v == '\0')
 		return bad(c, "mailserver_protocol", "not set (IMAP, IMAPS, "
@@ -456,25 +500,24 @@ settings(struct fetch *f, struct settings *s, int level_set)
 		    strcasecmp(v, "imaps") == 0 ? "imaps" :
 		    strcasecmp(v, "pop3") == 0 ? "pop3" : "pop3s";
 		f->imap = f->srv.scheme[0] == 'i';
-	} else if (strcasecmp(v, "o365") == 0) {
+	} else {	/* o365, the one word left */
 		f->srv.scheme = "o365";
 		f->graph = 1;
 		if ((x = settings_o365(f, c)) != 0)
 			return x;
-	} else
-		return bad(c, "mailserver_protocol", "not IMAP, IMAPS, POP3, "
-		    "POP3S or o365");
+	}
 	if (!f->graph && ((f->srv.host = conf_get(c, "mailserver_host")) ==
 	    NULL || *f->srv.host == '\0' || strpbrk(f->srv.host,
 	    "/@ \t[]") != NULL))
 		return bad(c, "mailserver_host", "not a host name or address");
-	n = f->graph ? 443 : conf_num(c, "mailserver_port",
-	    strcmp(f->srv.scheme, "imap") == 0 ? 143 :
-	    strcmp(f->srv.scheme, "imaps") == 0 ? 993 :
-	    strcmp(f->srv.scheme, "pop3") == 0 ? 110 : 995, 1, 65535);
-	if (n == -1)
-		return EX_CONFIG;
-	f->srv.port = (int)n;
+	if (f->graph)
+		f->srv.port = 443;
+	else if (*conf_value(c, "mailserver_port") != '\0')
+		f->srv.port = (int)conf_number(c, "mailserver_port");
+	else
+		f->srv.port = strcmp(f->srv.scheme, "imap") == 0 ? 143 :
+		    strcmp(f->srv.scheme, "imaps") == 0 ? 993 :
+		    strcmp(f->srv.scheme, "pop3") == 0 ? 110 : 995;
 	if ((f->srv.user = conf_get(c, "mailserver_user")) == NULL ||
 	    *f->srv.user == '\0')
 		return bad(c, "mailserver_user", "not set");
@@ -484,16 +527,10 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	if (folder_quote(f->folder, '/', path, sizeof(path)) == -1)
 		return bad(c, "mailserver_mailboxfolder", "not valid UTF-8 "
 		    "without control characters");
-	v = conf_get(c, "mailserver_action");
-	if (v == NULL || *v == '\0' || strcasecmp(v, "move") == 0)
-		f->action = ACT_MOVE;
-	else if (strcasecmp(v, "delete") == 0)
-		f->action = ACT_DELETE;
-	else if (strcasecmp(v, "mark_read") == 0)
-		f->action = ACT_MARK_READ;
-	else
-		return bad(c, "mailserver_action", "not move, delete or "
-		    "mark_read");
+	/* conf_read() took only the words of the key's list */
+	v = conf_value(c, "mailserver_action");
+	f->action = strcasecmp(v, "delete") == 0 ? ACT_DELETE :
+	    strcasecmp(v, "mark_read") == 0 ? ACT_MARK_READ : ACT_MOVE;
 	f->moveto = conf_get(c, "mailserver_moveto");
 	if (f->moveto == NULL || *f->moveto == '\0')
 		f->moveto = "Inbox/done/[YEAR]/week_[WEEK]";
@@ -503,24 +540,12 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	if (!f->imap && !f->graph && f->action == ACT_MOVE)
 		log_info("POP3 has no folders: mailserver_action move "
 		    "deletes the mail, as TA-dmarc does");
-	v = conf_get(c, "allow_plaintext");
-	if ((b = v && *v ? conf_bool(v) : 0) == -1)
-		return bad(c, "allow_plaintext", "not 0 or 1");
-	f->srv.plaintext_ok = b;
-	if ((n = conf_num(c, "connect_timeout", 30, 1, 3600)) == -1)
-		return EX_CONFIG;
-	f->srv.connect_timeout = (long)n;
-	if ((n = conf_num(c, "io_timeout", 60, 1, 3600)) == -1)
-		return EX_CONFIG;
-	f->srv.io_timeout = (long)n;
-	if (f->max_messages == 0) {
-		if ((n = conf_num(c, "max_messages", 1000, 1, 1000000)) == -1)
-			return EX_CONFIG;
-		f->max_messages = (long)n;
-	}
-	if ((n = conf_num(c, "poll_interval", 300, 1, 86400)) == -1)
-		return EX_CONFIG;
-	s->poll_interval = (long)n;
+	f->srv.plaintext_ok = conf_bool(conf_value(c, "allow_plaintext"));
+	f->srv.connect_timeout = (long)conf_number(c, "connect_timeout");
+	f->srv.io_timeout = (long)conf_number(c, "io_timeout");
+	if (f->max_messages == 0)
+		f->max_messages = (long)conf_number(c, "max_messages");
+	s->poll_interval = (long)conf_number(c, "poll_interval");
 	if ((x = markers_read(f, s)) != 0)
 		return x;
 	if (s->spool == NULL && ((s->spool = conf_get(c, "spool")) == NULL ||
@@ -531,12 +556,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 		log_warnx("%s:%d: mailserver_pwd is ignored here: passwords "
 		    "belong in the secrets file", c->path,
 		    conf_line(c, "mailserver_pwd"));
-	/* the secrets file, beside the config unless said otherwise */
-	if ((v = conf_get(c, "secrets_file")) == NULL || *v == '\0') {
-		(void)snprintf(dir, sizeof(dir), "%s", s->confpath);
-		(void)snprintf(path, sizeof(path), "%s/secrets", dirname(dir));
-		v = path;
-	}
+	v = secrets_path(c, s->confpath, path, sizeof(path));
 	if ((x = open_conf(&s->secrets, v, CONF_SECRETS, s->owner)) != 0)
 		return x;
 	if ((x = secret(&s->secrets, f->graph ? "o365_client_secret" :
@@ -589,8 +609,10 @@ pass(struct fetch *f, struct conn *c, int *up, int keep)
 	f->got = f->skipped = f->acted = 0;
 	if (f->graph) {
 		p = graph_pass(f);
-		log_info("o365: %lu report mail(s) fetched, %lu acted on, %lu "
-		    "left over a limit", f->got, f->acted, f->skipped);
+		if (!f->check)
+			log_info("o365: %lu report mail(s) fetched, %lu acted "
+			    "on, %lu left over a limit", f->got, f->acted,
+			    f->skipped);
 		return p;
 	}
 	if (!*up) {
@@ -599,9 +621,10 @@ pass(struct fetch *f, struct conn *c, int *up, int keep)
 		*up = 1;
 	}
 	p = f->imap ? imap_pass(f, c) : pop3_pass(f, c);
-	log_info("%s://%s: %lu report mail(s) fetched, %lu acted on, %lu "
-	    "left over a limit", f->srv.scheme, f->srv.host, f->got, f->acted,
-	    f->skipped);
+	if (!f->check)
+		log_info("%s://%s: %lu report mail(s) fetched, %lu acted on, "
+		    "%lu left over a limit", f->srv.scheme, f->srv.host, f->got,
+		    f->acted, f->skipped);
 	if (f->imap && p == PASS_OK && keep && f->can_idle)
 		return p;
 	if (f->imap && (p == PASS_OK || p == PASS_TEMP))
@@ -637,6 +660,44 @@ wait_news(struct fetch *f, struct conn *c, int *up, long secs)
 		;
 }
 
+/*
+ * -t: log in and open the folder, read-only, as a pass would, and say
+ * what is there; no spool, nothing taken or changed.
+ */
+static int
+check(struct fetch *f, const struct privdrop *pd)
+{
+	struct conn	c;
+	enum pass	p;
+	int		x, up = 0;
+
+	f->count = -1;
+	if (f->graph && graph_start(f) != PASS_OK) {
+		log_msg(LOG_CRITICAL, "libcurl: can't start");
+		return EX_SOFTWARE;
+	}
+	if ((x = confine(pd, NULL, SANDBOX_NET, NULL)) != 0)
+		return x;
+	p = pass(f, &c, &up, 0);
+	if (f->graph)
+		graph_end();
+	explicit_bzero(f->pass, strlen(f->pass));
+	if (p != PASS_OK)
+		return exit_of(p);
+	if (f->graph)
+		printf("mailfetch: o365: %s: signed in; folder \"%s\" found\n",
+		    f->srv.user, f->folder);
+	else
+		printf("mailfetch: %s://%s: logged in as %s; %ld message(s) "
+		    "in \"%s\"\n", f->srv.scheme, f->srv.host, f->srv.user,
+		    f->count, f->imap ? f->folder : "the maildrop");
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_errorx("stdout: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
 static int
 state_dir(int root, const char *dir)
 {
@@ -664,7 +725,7 @@ main(int argc, char *argv[])
 	struct conn		 c;
 	const char		*user = NULL;
 	enum pass		 p;
-	int			 ch, x, root, watch = 0, level_set = 0;
+	int			 ch, x, root, watch = 0, level_set = 0, print = 0;
 	int			 up = 0;
 
 	log_init("mailfetch");
@@ -672,7 +733,7 @@ main(int argc, char *argv[])
 	memset(&s, 0, sizeof(s));
 	s.confpath = CONF_DEFAULT;
 	limits_default(&lim);
-	while ((ch = getopt(argc, argv, "c:d:l:L:n:u:w")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:kl:L:n:Ptu:w")) != -1) {
 		switch (ch) {
 		case 'c':
 			s.confpath = optarg;
@@ -685,6 +746,12 @@ main(int argc, char *argv[])
 			    1000000)) == -1)
 				usage();
 			break;
+		case 'P':
+			print = 1;
+			break;
+		case 't':
+			f.check = 1;
+			break;
 		case 'w':
 			watch = 1;
 			break;
@@ -695,8 +762,11 @@ main(int argc, char *argv[])
 				usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (print && (f.check || watch)) ||
+	    (f.check && watch))
 		usage();
+	if (print)
+		return print_settings(s.confpath);
 	if ((x = opt_privdrop(&pd, user)) != 0)
 		return x;
 	f.message_bytes = lim.message_bytes;
@@ -724,6 +794,8 @@ main(int argc, char *argv[])
 	}
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
+	if (f.check)
+		return check(&f, &pd);
 	if ((x = spool_start(s.spool, &pd, &root)) != 0 ||
 	    (x = spool_stage(&f.mail, root, s.spool, "mail", 0)) != 0)
 		return x;

@@ -44,6 +44,8 @@ struct fetch {
 	int		 can_idle;	/* the IMAP server has IDLE */
 	struct stage	 mail;
 	int		 statedir;
+	int		 check;		/* -t: log in, look, take nothing */
+	long		 count;		/* -t: messages in the folder, or -1 */
 	/* this pass */
 	unsigned long	 got, skipped, acted;
 };

@@ -303,6 +303,11 @@ pop3_pass(struct fetch *f, struct conn *c)
 	if ((r = list(&p, "UIDL", on_uidl)) != PASS_OK ||
 	    (r = list(&p, "LIST", on_list)) != PASS_OK)
 		goto out;
+	if (f->check) {
+		f->count = (long)p.n;
+		(void)command(&p, "QUIT");
+		goto out;
+	}
 	(void)snprintf(id, sizeof(id), "pop3://%s@%s", f->srv.user,
 	    f->srv.host);
 	if (state_open(&p.st, f->statedir, id, why, sizeof(why)) == -1) {

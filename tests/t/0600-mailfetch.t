@@ -377,7 +377,7 @@ like "... naming file and line" "$err" "dmarcpipe.conf:11: unknown key \"mailser
 cfg badact mailserver_action=archive
 mf badact
 like "a bad action: exit 78, named" "$rc $err" \
-    "^78 .*mailserver_action: not move, delete or mark_read"
+    "^78 .*mailserver_action: not one of move, delete, mark_read"
 cfg o365 mailserver_protocol=o365
 mf o365
 like "o365 without a tenant: exit 78, said" "$rc $err" "^78 .*o365_tenant_id: not set"

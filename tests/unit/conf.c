@@ -112,6 +112,43 @@ main(void)
 	    "TA-dmarc's mailserver_pwd = configured line is no error");
 	conf_free(&c);
 
+	/* every value checked against its key's type, naming the line */
+	ok(refused("\nresolve_ips = maybe\n", "f:2: resolve_ips: not a "
+	    "boolean"), "a bad boolean");
+	ok(refused("mailserver_port = 0\n", "f:1: mailserver_port: number "
+	    "too small (1 to 65535)"), "a port of 0");
+	ok(refused("mailserver_port = 65536\n", "(1 to 65535)"),
+	    "a port of 65536");
+	ok(refused("log_level = info\n", "f:1: log_level: "), "a word level");
+	ok(refused("output = xml\n", "f:1: output: not one of json, kv"),
+	    "an output format");
+	ok(refused("mailserver_protocol = smtp\n", "not one of IMAP, IMAPS, "
+	    "POP3, POP3S, o365"), "a protocol");
+	ok(refused("spool = var/spool\n", "f:1: spool: not an absolute "
+	    "path"), "a relative spool");
+	ok(refused("log_destination = journal\n", "not stderr, syslog or "
+	    "the absolute path"), "a log destination");
+	ok(refused("resolvers = 127.0.0.1, ns.example\n", "f:1: resolvers: "
+	    "not a list of addresses"), "a resolver by name");
+	ok(refused("run_as = a b\n", "f:1: run_as: not a user name"),
+	    "a user name with a space");
+	ok(refused("output = json\n  kv\n", "f:1: output: continues on an "
+	    "indented line"), "a word over two lines");
+	v = "output = KV\nmailserver_protocol = imaps\nlog_destination = "
+	    "syslog\nresolvers = 127.0.0.1:5353,[::1]:53\n"
+	    "mailserver_user = None\nlog_max_bytes = 0\nspool =\n";
+	ok(try(&c, v, strlen(v), CONF_MAIN, 0644) == 0, "good values: %s",
+	    why);
+	ok(strcmp(conf_value(&c, "output"), "KV") == 0 &&
+	    strcmp(conf_value(&c, "mailserver_user"), "") == 0,
+	    "words in any case; TA-dmarc's None is empty");
+	ok(strcmp(conf_value(&c, "spool"), "/var/spool/dmarcpipe") == 0 &&
+	    strcmp(conf_value(&c, "mailserver_action"), "move") == 0 &&
+	    conf_number(&c, "retry_delay") == 10 &&
+	    conf_number(&c, "log_max_bytes") == 0,
+	    "defaults for what is empty or absent, numbers as set");
+	conf_free(&c);
+
 	ok(conf_bool("1") == 1 && conf_bool("TRUE") == 1 &&
 	    conf_bool("t") == 1 && conf_bool("yes") == 1, "true");
 	ok(conf_bool("0") == 0 && conf_bool("False") == 0 &&
