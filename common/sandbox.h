@@ -39,6 +39,14 @@ int	sandbox_enter(int kinds, const char *dir);
 #define SANDBOX_PORTS	4
 int	sandbox_allow_port(int port);
 
+/*
+ * Before sandbox_enter() with SANDBOX_SPOOL: one more directory the
+ * process may work below, besides the spool (ptrresolve -o), open on
+ * fd (kept open by the caller) and named path, for the systems that
+ * confine by name.  Returns -1 when one is already given.
+ */
+int	sandbox_allow_dir(const char *path, int fd);
+
 /* A word for messages: "seccomp", "pledge" or "none". */
 const char *sandbox_name(void);
 

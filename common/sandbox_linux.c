@@ -116,6 +116,18 @@ struct ll_net_port_attr {
 static int	net_ports[SANDBOX_PORTS];	/* sandbox_allow_port() */
 static size_t	net_nports;
 
+static int	extra_fd = -1;		/* sandbox_allow_dir() */
+
+int
+sandbox_allow_dir(const char *path, int fd)
+{
+	(void)path;	/* Landlock goes by descriptor */
+	if (extra_fd != -1)
+		return -1;
+	extra_fd = fd;
+	return 0;
+}
+
 int
 sandbox_allow_port(int port)
 {
@@ -139,7 +151,7 @@ static int
 landlock(int kind, const char *dir)
 {
 	struct ll_ruleset_attr		   ra;
-	struct landlock_path_beneath_attr  pb;
+	struct landlock_path_beneath_attr  pb, extra;
 	struct ll_net_port_attr		   np;
 	long				   abi;
 	size_t				   i;
@@ -167,6 +179,14 @@ landlock(int kind, const char *dir)
 		    O_CLOEXEC)) == -1 || syscall(SYS_landlock_add_rule, rfd,
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1)
 			goto out;
+		if (extra_fd != -1) {
+			memset(&extra, 0, sizeof(extra));
+			extra.allowed_access = SPOOL_FS;
+			extra.parent_fd = extra_fd;
+			if (syscall(SYS_landlock_add_rule, rfd,
+			    LANDLOCK_RULE_PATH_BENEATH, &extra, 0) == -1)
+				goto out;
+		}
 	}
 	/* connect to those ports only; bind nothing */
 	for (i = 0; net && i < net_nports; i++) {

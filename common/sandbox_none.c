@@ -20,6 +20,14 @@ sandbox_allow_port(int port)
 	return 0;
 }
 
+int
+sandbox_allow_dir(const char *path, int fd)
+{
+	(void)path;
+	(void)fd;
+	return 0;
+}
+
 const char *
 sandbox_name(void)
 {

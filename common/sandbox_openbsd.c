@@ -1,11 +1,24 @@
 /*
  * pledge(2) promises named as in DESIGN.md section 4; the spool programs
- * also unveil(2) the spool directory and nothing else.
+ * also unveil(2) the spool directory (and an output directory given with
+ * sandbox_allow_dir()) and nothing else.
  */
 #include <stdio.h>
 #include <unistd.h>
 
 #include "sandbox.h"
+
+static const char	*extra_dir;	/* sandbox_allow_dir() */
+
+int
+sandbox_allow_dir(const char *path, int fd)
+{
+	(void)fd;
+	if (extra_dir != NULL)
+		return -1;
+	extra_dir = path;
+	return 0;
+}
 
 int
 sandbox_enter(int kind, const char *dir)
@@ -16,6 +29,7 @@ sandbox_enter(int kind, const char *dir)
 	    (kind & (SANDBOX_DNS | SANDBOX_NET)) ? " inet" : "",
 	    (kind & SANDBOX_SPOOL) ? " rpath wpath cpath" : "");
 	if ((kind & SANDBOX_SPOOL) && (unveil(dir, "rwc") == -1 ||
+	    (extra_dir != NULL && unveil(extra_dir, "rwc") == -1) ||
 	    unveil(NULL, NULL) == -1))
 		return -1;
 	return pledge(promises, NULL);

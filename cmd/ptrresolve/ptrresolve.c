@@ -9,6 +9,7 @@
  * of SPOOL/events/new into one of SPOOL/out/new, published whole.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +56,11 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: ptrresolve [-FN] [-c inflight] [-l level] [-r retries] "
+	    "usage: ptrresolve [-FkN] [-c inflight] [-l level] [-r retries] "
 	    "[-s addr[:port]] ...\n"
 	    "                  [-t seconds] [-u user] [file ...]\n"
-	    "       ptrresolve -d spool [-FN] [-c inflight] [-l level] "
-	    "[-r retries]\n"
+	    "       ptrresolve -d spool [-FkN] [-c inflight] [-l level] "
+	    "[-o dir] [-r retries]\n"
 	    "                  [-s addr[:port]] ... [-t seconds] "
 	    "[-u user]\n");
 	exit(EX_USAGE);
@@ -360,6 +361,7 @@ filter_main(int argc, char *argv[], struct run *r, const struct privdrop *pd)
 struct spoolrun {
 	struct run	*r;
 	struct stage	 events, outs;
+	const char	*outname;	/* "out", or -o's directory */
 };
 
 /* One events file to out/new under the same name, for spool_consume(). */
@@ -377,7 +379,8 @@ spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 		return SPOOL_RETRY;
 	}
 	if (spool_create(&sr->outs, name, &item) == -1) {
-		log_errorx("%s: out/tmp: %s", name, strerror(errno));
+		log_errorx("%s: %s/tmp: %s", name, sr->outname,
+		    strerror(errno));
 		(void)close(fd);
 		free(w);
 		return SPOOL_RETRY;
@@ -396,35 +399,51 @@ spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 	}
 	if (rc != 0 || wbuf_flush(w) == -1) {
 		if (w->err != 0)
-			log_errorx("%s: out/tmp: %s", name, strerror(w->err));
+			log_errorx("%s: %s/tmp: %s", name, sr->outname,
+			    strerror(w->err));
 		spool_abort(&item);
 		free(w);
 		return SPOOL_RETRY;
 	}
 	free(w);
 	if ((pub = spool_publish(&item)) == -1) {
-		log_errorx("%s: out/new: %s", name, strerror(errno));
+		log_errorx("%s: %s/new: %s", name, sr->outname,
+		    strerror(errno));
 		return SPOOL_RETRY;
 	}
 	if (pub == 1)
-		log_info("%s: out/new/%s already there: not replaced", name,
+		log_info("%s: %s/new/%s already there: not replaced", name,
+		    sr->outname,
 		    name);
-	log_info("%s: %lu line(s) to out/new", name, sr->r->lineno);
+	log_info("%s: %lu line(s) to %s/new", name, sr->r->lineno,
+	    sr->outname);
 	return SPOOL_DONE;
 }
 
+/*
+ * With -o the final files go to a directory of their own, opened before
+ * the chroot into the spool and handed to the sandbox beside it.
+ */
 static int
-spool_main(const char *dir, struct run *r, const struct privdrop *pd)
+spool_main(const char *dir, const char *outdir, struct run *r,
+    const struct privdrop *pd)
 {
 	struct spoolrun	 sr;
 	long		 seen;
-	int		 root, x;
+	int		 root, x, outfd = -1;
 
 	memset(&sr, 0, sizeof(sr));
 	sr.r = r;
+	sr.outname = outdir != NULL ? outdir : "out";
+	if (outdir != NULL && ((outfd = open(outdir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || sandbox_allow_dir(outdir, outfd) == -1)) {
+		log_errorx("-o %s: %s", outdir, strerror(errno));
+		return EX_CANTCREAT;
+	}
 	if ((x = spool_start(dir, pd, &root)) != 0 ||
 	    (x = spool_stage(&sr.events, root, dir, "events", 1)) != 0 ||
-	    (x = spool_stage(&sr.outs, root, dir, "out", 0)) != 0 ||
+	    (x = spool_stage(&sr.outs, outfd != -1 ? outfd : root,
+	    outfd != -1 ? outdir : dir, outfd != -1 ? "." : "out", 0)) != 0 ||
 	    (x = confine_spool(pd, r->res != NULL ? SANDBOX_DNS : 0,
 	    dir)) != 0)
 		return x;
@@ -444,13 +463,13 @@ main(int argc, char *argv[])
 	struct privdrop		 pd;
 	struct res_opts		 o = { NULL, 2, 1, 64, 0 };
 	const char		*servers[RES_SERVERS_MAX + 1];
-	const char		*spool = NULL, *user = NULL;
+	const char		*spool = NULL, *outdir = NULL, *user = NULL;
 	long long		 v;
 	int			 ch, x, nservers = 0, lookups = 1;
 
 	log_init("ptrresolve");
 	wbuf_init(&out, STDOUT_FILENO);
-	while ((ch = getopt(argc, argv, "c:d:Fl:Nr:s:t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:Fkl:No:r:s:t:u:")) != -1) {
 		switch (ch) {
 		case 'c':
 			if ((v = opt_num(ch, optarg, 1, 4096)) == -1)
@@ -465,6 +484,9 @@ main(int argc, char *argv[])
 			break;
 		case 'N':
 			lookups = 0;
+			break;
+		case 'o':
+			outdir = optarg;
 			break;
 		case 'r':
 			if ((v = opt_num(ch, optarg, 0, 10)) == -1)
@@ -496,7 +518,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (spool != NULL && argc > 0)
+	if ((spool != NULL && argc > 0) || (outdir != NULL && spool == NULL))
 		usage();
 	servers[nservers] = NULL;
 	if (nservers > 0)
@@ -507,6 +529,6 @@ main(int argc, char *argv[])
 	if (lookups && (r.res = res_new(&o)) == NULL)
 		return EX_UNAVAILABLE;
 	if (spool != NULL)
-		return spool_main(spool, &r, &pd);
+		return spool_main(spool, outdir, &r, &pd);
 	return filter_main(argc, argv, &r, &pd);
 }
