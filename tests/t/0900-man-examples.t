@@ -1,6 +1,7 @@
 #!/bin/sh
-# Every example in the EXAMPLES section of each man/*.1 page is run here,
-# so the manuals can't drift from the programs, and every page is linted.
+# Every example in the EXAMPLES section of each manual page (man/*.1,
+# *.5, *.7, *.8) is run here, so the manuals can't drift from the
+# programs and scripts, and every page is linted.
 # Within each .Bd -literal block of that section: "$ command" is run,
 # "> more" continues the command on the next line, and the lines after it
 # are the output it must print (stdout and stderr together, white space
@@ -12,25 +13,36 @@
 # (otherwise 0).
 #
 # The commands of a page run in order, in a scratch directory of that
-# page's own holding a copy of samples/, with bin/ first in PATH.  Root
-# can't run our programs without -u, so there a wrapper for each program
-# that has a page adds $RUN_AS, and the scratch tree is handed to nobody
-# before each command so that the unprivileged programs can work in what
-# the commands made.  A command naming one of our programs that is not
-# built is skipped.
+# page's own holding a copy of samples/, with bin/ first in PATH and
+# scripts/ after it.  Root can't run our programs without -u, so there a
+# wrapper for each program that has a section 1 page adds $RUN_AS, and
+# the scratch tree is handed to nobody before each command so that the
+# unprivileged programs can work in what the commands made; the scripts
+# of the section 8 pages (dmarcpipe, dmarcpipe-setup) run the programs
+# from bin/ themselves, with run_as, which their examples set to nobody.
+# A command naming one of our programs that is not built, or one of our
+# scripts while a program is not built, is skipped.
 . "$(dirname "$0")/../lib.sh"
 
-set -- "$TOP"/man/*.1
-if [ ! -f "$1" ]; then
-	echo "1..0 # SKIP no man/*.1 pages"
+pages=
+for man in "$TOP"/man/*.[1578]; do
+	[ -f "$man" ] && pages="$pages $man"
+done
+if [ -z "$pages" ]; then
+	echo "1..0 # SKIP no man/*.[1578] pages"
 	exit 0
 fi
 mkdir "$T/bin"
 
-# Our programs: one per section 1 page.
+# Our programs: one per section 1 page.  Our scripts: one per section 8
+# page, in scripts/.
 progs=
-for man in "$TOP"/man/*.1; do
-	progs="$progs $(basename "$man" .1)"
+scripts=
+for man in $pages; do
+	case $man in
+	*.1) progs="$progs $(basename "$man" .1)" ;;
+	*.8) scripts="$scripts $(basename "$man" .8)" ;;
+	esac
 done
 
 # split_examples MAN EX: the examples of page MAN into EX/N.cmd, N.exp
@@ -131,7 +143,7 @@ END {
 # Split every page first: the plan counts each page's commands, three
 # checks of its EXAMPLES and its lint.
 total=0
-for man in "$TOP"/man/*.1; do
+for man in $pages; do
 	page=$(basename "$man")
 	mkdir "$T/$page" "$T/$page/ex" "$T/$page/work"
 	split_examples "$man" "$T/$page/ex"
@@ -206,19 +218,43 @@ command -v timeout >/dev/null 2>&1 && limit="timeout 60"
 have_mandoc=0
 command -v mandoc >/dev/null 2>&1 && have_mandoc=1
 
-# missing CMDFILE: the first of our programs the command names that is
-# not built, if any.
-missing() {
+# names CMDFILE WORD: the command names WORD, as a command or argument
+names() {
+	grep -Eq "(^|[^[:alnum:]_./-])$2([^[:alnum:]_.-]|\$)" "$1"
+}
+
+# unbuilt: the first of our programs that is not built, if any
+unbuilt() {
 	for prog in $progs; do
-		if grep -Eq "(^|[^[:alnum:]_./-])$prog([^[:alnum:]_.-]|\$)" "$1" &&
-		    [ ! -x "$BIN/$prog" ]; then
-			echo "$prog"
+		if [ ! -x "$BIN/$prog" ]; then
+			echo "$BIN/$prog (make all)"
 			return
 		fi
 	done
 }
 
-for man in "$TOP"/man/*.1; do
+# missing CMDFILE: the first of our programs the command names that is
+# not built, or the first of our scripts it names that is not there or
+# has a program not built, if any.
+missing() {
+	for prog in $progs; do
+		if names "$1" "$prog" && [ ! -x "$BIN/$prog" ]; then
+			echo "$BIN/$prog (make all)"
+			return
+		fi
+	done
+	for script in $scripts; do
+		names "$1" "$script" || continue
+		if [ ! -x "$TOP/scripts/$script" ]; then
+			echo "$TOP/scripts/$script"
+			return
+		fi
+		unbuilt
+		return
+	done
+}
+
+for man in $pages; do
 	page=$(basename "$man")
 	EX=$T/$page/ex
 	W=$T/$page/work
@@ -232,7 +268,20 @@ for man in "$TOP"/man/*.1; do
 	is "$page: EXAMPLES: $d" "$(cat "$EX/stray")" "stray lines:"
 
 	gone=
-	[ -x "$BIN/${page%.1}" ] || gone="no $BIN/${page%.1} (make all)"
+	case $page in
+	*.1)
+		[ -x "$BIN/${page%.1}" ] || gone="no $BIN/${page%.1} (make all)"
+		;;
+	*.8)
+		# a script runs the programs
+		u=$(unbuilt)
+		if [ ! -x "$TOP/scripts/${page%.8}" ]; then
+			gone="no $TOP/scripts/${page%.8}"
+		elif [ -n "$u" ]; then
+			gone="no $u"
+		fi
+		;;
+	esac
 	i=1
 	while [ "$i" -le "$n" ]; do
 		cmd=$(cat "$EX/$i.cmd")
@@ -249,7 +298,7 @@ for man in "$TOP"/man/*.1; do
 		fi
 		# what follows a skipped command may depend on it: skip that too
 		prog=$(missing "$EX/$i.cmd")
-		[ -n "$prog" ] && [ -z "$gone" ] && gone="no $BIN/$prog (make all)"
+		[ -n "$prog" ] && [ -z "$gone" ] && gone="no $prog"
 		if [ -n "$gone" ]; then
 			skip "$name" "$gone"
 			i=$((i + 1))
@@ -257,7 +306,8 @@ for man in "$TOP"/man/*.1; do
 		fi
 		[ -n "$RUN_AS" ] && chown -R nobody "$W"
 		# shellcheck disable=SC2086
-		(cd "$W" && PATH="$T/bin:$BIN:$PATH" $limit sh -c "$cmd") \
+		(cd "$W" && DMARCPIPE_BIN=$BIN PATH="$T/bin:$BIN:$TOP/scripts:$PATH" \
+		    $limit sh -c "$cmd") \
 		    </dev/null >"$T/got" 2>&1
 		got=$?
 		why=$(compare "$EX/$i.exp" "$T/got")
