@@ -23,9 +23,12 @@ while [ $n -le 254 ]; do
 	[ $((n % 5)) = 0 ] || printf '%s\tIN PTR\tMX-%s.Example.NET.\n' $n $n
 	n=$((n + 1))
 done | dns_zone 2.0.192.in-addr.arpa
+# The samples' other addresses: no names at all.
+dns_zone 100.51.198.in-addr.arpa </dev/null
+dns_zone 113.0.203.in-addr.arpa </dev/null
 dns_start
 mail_start
-plan 23
+plan 28
 cd "$T" || exit 1
 
 n=1
@@ -35,6 +38,8 @@ while [ $n -le 254 ]; do
 	else
 		echo "192.0.2.$n mx-$n.example.net."
 	fi
+	echo "198.51.100.$n nxdomain"
+	echo "203.0.113.$n nxdomain"
 	n=$((n + 1))
 done >"$T/ptr"
 
@@ -93,6 +98,8 @@ is "... every stage logged" "$(sed -n 's/.* program=\([a-z0-9]*\) .*/\1/p' "$L" 
     sort -u | tr '\n' ' ')" "dmarcpipe mailfetch ptrresolve rua2kv unzipd "
 like "... mailfetch says what it took and did" "$(cat "$L")" \
     'program=mailfetch .*27 report mail(s) fetched, 27 acted on'
+is "... and each move, one by one" \
+    "$(grep -c 'program=mailfetch .*message="message [0-9]*: moved"' "$L")" 27
 is "... each report's events are logged" \
     "$(grep -c 'program=ptrresolve .* line(s) to out/new' "$L")" 27
 like "... the pass's end" "$(tail -n 1 "$L")" \
@@ -113,4 +120,30 @@ mail_put INBOX "$T/late.eml"
 run "$TOP/scripts/dmarcpipe" -c "$T/etc/dmarcpipe.conf"
 is "a mail that came later: its events in a 28th file" \
     "$rc $(out_files | wc -l)" "0 28"
+
+# ------------------------------------------------------------ drop/ only
+# skip_mail_download = 1: the same mails and two bare reports, dropped
+# loose into drop/ by a person; the same PTR names.
+run "$TOP/scripts/dmarcpipe-setup" -n -c "$T/etc2/dmarcpipe.conf" \
+    --skip_mail_download=1 --output=kv --resolve_ips=1 \
+    "--spool=$T/spool2" "--run_as=$run_as" "--resolvers=$DNS_SERVER" \
+    --drop_quiet=1
+is "dmarcpipe-setup -n, skip_mail_download = 1: exit 0, no secrets file" \
+    "$rc $(ls "$T/etc2")" "0 dmarcpipe.conf"
+G=$(ls "$TOP"/samples/google.com*.xml)
+M=$(ls "$TOP"/samples/mx.example.net*.xml)
+mkdir -p "$T/spool2/drop"
+gzip -c "$G" >"$T/spool2/drop/g.xml.gz"
+cp "$M" $DMARC "$T/spool2/drop/"
+[ -z "$run_as" ] || chown -R "$run_as" "$T/spool2"
+sleep 2		# left alone for drop_quiet, unchanged (by their ctime)
+run "$TOP/scripts/dmarcpipe" -c "$T/etc2/dmarcpipe.conf"
+is "... a pass: exit 0" "$rc" 0
+python3 "$TOP/tests/events.py" expect --ptr "$T/ptr" $DMARC "$G" "$M" \
+    >"$T/want2"
+python3 "$TOP/tests/events.py" got "$T"/spool2/out/new/* >"$T/got2"
+is "... the events of every dropped file, kv, PTR names included" \
+    "$(diff "$T/want2" "$T/got2")" ""
+is "... nothing left in drop/, nothing refused" \
+    "$(find "$T/spool2/drop" "$T/spool2/xml" -type f | wc -l)" 0
 finish
