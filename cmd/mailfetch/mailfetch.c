@@ -42,7 +42,6 @@
 #include "spool.h"
 
 #define CONF_DEFAULT	"/etc/dmarcpipe/dmarcpipe.conf"
-#define SPOOL_DEFAULT	"/var/spool/dmarcpipe"
 #define CA_MAX		(16 * 1024 * 1024)
 #define MARKERS_MAX	32
 
@@ -521,9 +520,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	if ((f->srv.user = conf_get(c, "mailserver_user")) == NULL ||
 	    *f->srv.user == '\0')
 		return bad(c, "mailserver_user", "not set");
-	f->folder = conf_get(c, "mailserver_mailboxfolder");
-	if (f->folder == NULL || *f->folder == '\0')
-		f->folder = "Inbox";
+	f->folder = conf_value(c, "mailserver_mailboxfolder");
 	if (folder_quote(f->folder, '/', path, sizeof(path)) == -1)
 		return bad(c, "mailserver_mailboxfolder", "not valid UTF-8 "
 		    "without control characters");
@@ -531,9 +528,7 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	v = conf_value(c, "mailserver_action");
 	f->action = strcasecmp(v, "delete") == 0 ? ACT_DELETE :
 	    strcasecmp(v, "mark_read") == 0 ? ACT_MARK_READ : ACT_MOVE;
-	f->moveto = conf_get(c, "mailserver_moveto");
-	if (f->moveto == NULL || *f->moveto == '\0')
-		f->moveto = "Inbox/done/[YEAR]/week_[WEEK]";
+	f->moveto = conf_value(c, "mailserver_moveto");
 	if (folder_quote(f->moveto, '/', path, sizeof(path)) == -1)
 		return bad(c, "mailserver_moveto", "not valid UTF-8 without "
 		    "control characters");
@@ -548,9 +543,8 @@ settings(struct fetch *f, struct settings *s, int level_set)
 	s->poll_interval = (long)conf_number(c, "poll_interval");
 	if ((x = markers_read(f, s)) != 0)
 		return x;
-	if (s->spool == NULL && ((s->spool = conf_get(c, "spool")) == NULL ||
-	    *s->spool == '\0'))
-		s->spool = SPOOL_DEFAULT;
+	if (s->spool == NULL)
+		s->spool = conf_value(c, "spool");
 	if ((v = conf_get(c, "mailserver_pwd")) != NULL && *v != '\0' &&
 	    strcmp(v, "configured") != 0)
 		log_warnx("%s:%d: mailserver_pwd is ignored here: passwords "
