@@ -16,7 +16,7 @@ if command -v rsyslogd >/dev/null 2>&1 ||
     [ -x /usr/sbin/rsyslogd ]; then
 	have_syslog=1
 fi
-plan 36
+plan 43
 cd "$T" || exit 1
 DP=$TOP/scripts/dmarcpipe
 EV=$TOP/tests/events.py
@@ -171,6 +171,51 @@ else
 fi
 run "$DP" -x
 is "an unknown option: usage, exit 64" "$rc" 64
+
+# ------------------------------------------------------------ users
+# Stages of their own users, sharing the spool through run_as's group:
+# Debian's sync and _apt have nobody's primary group (nogroup).
+same_group() {
+	for _u in sync _apt; do
+		[ "$(id -g $_u 2>/dev/null)" = "$(id -g nobody)" ] || return 1
+	done
+}
+if [ -n "$run_as" ] && same_group; then
+	setup users unzipd_user=sync rua2kv_user=_apt mailfetch_user=sync \
+	    skip_mail_download=0 mailserver_host=127.0.0.1 \
+	    mailserver_port=1 mailserver_protocol=IMAP mailserver_user=u \
+	    connect_timeout=2
+	printf 'mailserver_pwd = x\n' >"$T/users/secrets"
+	chmod 600 "$T/users/secrets"
+	# a report rua2kv refuses and unzipd doesn't: a value over xml_text
+	python3 -c 'import sys; sys.stdout.write(open(sys.argv[1]).read().
+	    replace("<org_name>", "<org_name>" + "x" * 70000, 1))' "$T/c.xml" \
+	    >"$T/big.xml"
+	drop users "$T/c.xml" "$TOP/README" "$T/big.xml"
+	dp users
+	is "stages of their own users: mailfetch's 69, the rest did their work" \
+	    "$rc $(ls "$T/users/spool/out/new" | wc -l)" "69 1"
+	is "... unzipd refused the README as unzipd_user" \
+	    "$(stat -c %U "$T"/users/spool/drop/fail/*README.why)" sync
+	is "... rua2kv refused the big report as rua2kv_user" \
+	    "$(stat -c %U "$T"/users/spool/xml/fail/*.why)" _apt
+	is "... ptrresolve wrote the events as run_as" \
+	    "$(stat -c %U "$T"/users/spool/out/new/*)" nobody
+	is "... mailfetch's state is mailfetch_user's alone" \
+	    "$(stat -c '%U %a' "$T/users/spool/state")" "sync 700"
+	is "... the stage directories are the group's to write" \
+	    "$(stat -c '%a %G' "$T/users/spool/xml" "$T/users/spool/mail/new" |
+	    sort -u)" "770 $(id -gn nobody)"
+	setup users2 unzipd_user=daemon
+	dp users2
+	like "a stage user of another primary group: exit 78, said" \
+	    "$rc $err" "^78 .*unzipd_user: daemon is no user whose primary"
+else
+	for i in 1 2 3 4 5 6 7; do
+		skip "stages of their own users" \
+		    "not root, or sync and _apt are not in nobody's group"
+	done
+fi
 
 # ------------------------------------------------------------ log file
 setup logs "log_destination=$T/logs/dmarcpipe.log" log_max_bytes=300 \

@@ -35,7 +35,7 @@ if [ "$have_mail" = 1 ]; then
 	mail_start
 fi
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=
-plan 111
+plan 113
 cd "$T" || exit 1
 
 PW='pw-Zq8#x y'		# the secrets: a space, a '#'
@@ -223,6 +223,7 @@ for b in --mailserver_protocol=IMAP4 --mailserver_port=0 \
     '--resolvers=127.0.0.1; 10.0.0.1' --spool=var/spool \
     --tls_ca_file=/nonexistent/ca.pem --log_destination=dmarc.log \
     --run_as=root --run_as=no-such-user-here \
+    --unzipd_user=no-such-user-here --mailfetch_user=root \
     '--mailserver_host=imap.example.org
 spool = /tmp'; do
 	flag=${b%%=*}
