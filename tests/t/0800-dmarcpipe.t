@@ -28,7 +28,7 @@ dns_zone 100.51.198.in-addr.arpa </dev/null
 dns_zone 113.0.203.in-addr.arpa </dev/null
 dns_start
 mail_start
-plan 28
+plan 31
 cd "$T" || exit 1
 
 n=1
@@ -120,6 +120,31 @@ mail_put INBOX "$T/late.eml"
 run "$TOP/scripts/dmarcpipe" -c "$T/etc/dmarcpipe.conf"
 is "a mail that came later: its events in a 28th file" \
     "$rc $(out_files | wc -l)" "0 28"
+
+# ------------------------------------------------------------ -w
+# Watching: mailfetch -w waits in IDLE, the other stages run every
+# poll_interval; a mail that comes in is out within seconds.
+run "$TOP/scripts/dmarcpipe-setup" -n -f -c "$T/etc/dmarcpipe.conf" \
+    --poll_interval=1 </dev/null
+is "dmarcpipe-setup -n -f: a key changed, the rest kept" \
+    "$rc $(grep -c '^poll_interval = 1$' "$T/etc/dmarcpipe.conf")" "0 1"
+"$TOP/scripts/dmarcpipe" -w -c "$T/etc/dmarcpipe.conf" 2>"$T/w.err" &
+w=$!
+watchdog $w
+sleep 1
+python3 "$TOP/tests/mkmail.py" --id watched --kind bracket - >"$T/w.eml"
+mail_put INBOX "$T/w.eml"
+i=0
+while [ $i -lt 200 ] && [ "$(out_files | wc -l)" -lt 29 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+is "-w: a mail that comes while it watches: its events out" \
+    "$(out_files | wc -l) $(mail_count Done)" "29 29"
+kill -TERM $w
+wait $w
+is "... SIGTERM: exit 0, mailfetch -w stopped too" \
+    "$? $(pgrep -f "mailfetch.*$T/spool" | wc -l)" "0 0"
 
 # ------------------------------------------------------------ drop/ only
 # skip_mail_download = 1: the same mails and two bare reports, dropped
