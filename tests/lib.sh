@@ -68,11 +68,11 @@ _tls_req() {	# openssl req with a new P-256 key, no passphrase
 # server that writes anything else, or nothing, ends the test, said.
 port_file() {
 	_i=0
-	while [ $_i -lt 100 ] && ! grep -q '^[0-9][0-9]*$' "$1"; do
+	while [ $_i -lt 100 ] && ! grep -qs '^[0-9][0-9]*$' "$1"; do
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	_p=$(cat "$1")
+	_p=$(cat "$1" 2>/dev/null)
 	case $_p in
 	''|*[!0-9]*)
 		echo "$2 did not start: $_p" >&2

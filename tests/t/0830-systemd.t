@@ -536,8 +536,9 @@ events() {
 same_events() {
 	events ref >"$T/ref.events"
 	events "$1" >"$T/$1.events"
-	ok "... the same events as unconfined" cmp -s "$T/ref.events" \
-	    "$T/$1.events" ||
+	ok "... the same events as unconfined (and some)" \
+	    test -s "$T/ref.events" -a -z "$(cmp "$T/ref.events" \
+	    "$T/$1.events" 2>&1)" ||
 	    diff "$T/ref.events" "$T/$1.events" | cut -c1-150 | head -n 6 |
 	    sed 's/^/# /'
 }
@@ -557,7 +558,7 @@ confined() {
 	else
 		set -- env TMPDIR="$_d/tmp" python3 "$T/confine.py" "$@"
 	fi
-	set -- "$@" -- sh "$TOP/scripts/dmarcpipe" -c "$_d/dmarcpipe.conf"
+	set -- "$@" -- sh "$JOB" -c "$_d/dmarcpipe.conf"
 	"$@" 2>"$_d/err"
 	rc=$?
 }
@@ -575,16 +576,24 @@ if [ -n "$why" ]; then
 	finish
 fi
 
+# The job as make install lays it out (sbin/ and bin/ under a PREFIX),
+# in $T: the unit's user must be able to read it, and a checkout may be
+# where nobody can (root's home, mode 0700).
+make -s --no-print-directory -C "$TOP" install DESTDIR="$T/inst" \
+    PREFIX=/usr/local >/dev/null && chmod -R a+rX "$T/inst" ||
+    { echo "Bail out! make install into $T/inst failed"; exit 1; }
+JOB=$T/inst/usr/local/sbin/dmarcpipe
+
 # The reference: a pass with no restriction but the user.
 if [ -n "$asroot" ]; then
 	setup ref nobody nobody
 	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-	    sh "$TOP/scripts/dmarcpipe" -c "$T/ref/dmarcpipe.conf" \
+	    sh "$JOB" -c "$T/ref/dmarcpipe.conf" \
 	    2>"$T/ref/err"
 	rc=$?
 else
 	setup ref "" ""
-	sh "$TOP/scripts/dmarcpipe" -c "$T/ref/dmarcpipe.conf" 2>"$T/ref/err"
+	sh "$JOB" -c "$T/ref/dmarcpipe.conf" 2>"$T/ref/err"
 	rc=$?
 fi
 [ $rc = 0 ] || sed 's/^/# ref: /' "$T/ref/err" >&2
