@@ -194,6 +194,25 @@ skip() {	# skip DESCRIPTION REASON
 	echo "ok $_n - $1 # SKIP $2"
 }
 
+skips() {	# skips N DESCRIPTION REASON: N skipped tests
+	_k=0
+	while [ $_k -lt "$1" ]; do
+		skip "$2" "$3"
+		_k=$((_k + 1))
+	done
+}
+
+# built PROG...: the whole test is skipped unless each of our programs
+# PROG is built
+built() {
+	for _prog in "$@"; do
+		if [ ! -x "$BIN/$_prog" ]; then
+			echo "1..0 # SKIP no bin/$_prog"
+			exit 0
+		fi
+	done
+}
+
 # run PROG ARGS...: sets $out, $err and $rc
 run() {
 	"$@" >"$T/.out" 2>"$T/.err"

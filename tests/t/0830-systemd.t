@@ -174,11 +174,7 @@ is "cron: runs what dmarcpipe.service runs" "$*" "$(val "$SVC" ExecStart)"
 # ---------------------------------------------------------- systemd-analyze
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-	i=0
-	while [ $i -lt 23 ]; do
-		skip "systemd-analyze" "not installed (Debian package systemd)"
-		i=$((i + 1))
-	done
+	skips 23 "systemd-analyze" "not installed (Debian package systemd)"
 	finish
 fi
 
@@ -568,11 +564,7 @@ fams=$(last "$SVC" RestrictAddressFamilies | sed 's/AF_UNIX/1/;
     s/AF_INET6/10/; s/AF_INET/2/; s/ /,/g')
 
 if [ -n "$why" ]; then
-	i=0
-	while [ $i -lt 9 ]; do
-		skip "a pass under the unit's restrictions" "$why"
-		i=$((i + 1))
-	done
+	skips 9 "a pass under the unit's restrictions" "$why"
 	finish
 fi
 
