@@ -72,12 +72,7 @@
 # (any case) under the folder at parent_path ("" for the top level) finds
 # that another client made X just before, and gets 409 ErrorFolderExists.
 
-for _c in python3 openssl curl; do
-	if ! command -v "$_c" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $_c not installed (scripts/install-deps)"
-		exit 0
-	fi
-done
+installed python3 openssl curl
 # The interpreter itself, found once: a wrapper in front of it (pyenv's
 # shim) costs a third of a second a call, and its pid would not be the
 # server's.

@@ -202,6 +202,21 @@ skips() {	# skips N DESCRIPTION REASON: N skipped tests
 	done
 }
 
+# installed [-s] CMD...: the whole test is skipped unless each command
+# CMD is in PATH (with -s: or in /usr/sbin, which a user's PATH may lack,
+# for a harness that calls it by its full name there)
+installed() {
+	_sbin=
+	[ "$1" != -s ] || { _sbin=/usr/sbin; shift; }
+	for _cmd in "$@"; do
+		if ! command -v "$_cmd" >/dev/null 2>&1 &&
+		    ! { [ -n "$_sbin" ] && [ -x "$_sbin/$_cmd" ]; }; then
+			echo "1..0 # SKIP $_cmd not installed (scripts/install-deps)"
+			exit 0
+		fi
+	done
+}
+
 # built PROG...: the whole test is skipped unless each of our programs
 # PROG is built
 built() {

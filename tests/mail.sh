@@ -43,13 +43,7 @@
 # dovecot drops to its own users (dovecot, dovenull); anyone else runs
 # the whole server as themselves.
 
-for _c in dovecot doveadm openssl python3; do
-	if ! command -v "$_c" >/dev/null 2>&1 &&
-	    ! [ -x "/usr/sbin/$_c" ]; then
-		echo "1..0 # SKIP $_c not installed (scripts/install-deps)"
-		exit 0
-	fi
-done
+installed -s dovecot doveadm openssl python3
 _mail_dovecot=$(command -v dovecot || echo /usr/sbin/dovecot)
 _mail_doveadm=$(command -v doveadm || echo /usr/sbin/doveadm)
 # The interpreter itself, found once: a wrapper in front of it (pyenv's

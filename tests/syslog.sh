@@ -38,13 +38,7 @@
 # - No rate limit (rsyslog's default, said here; journald's /dev/log
 #   has its own).
 
-for _c in rsyslogd logger; do
-	if ! command -v "$_c" >/dev/null 2>&1 &&
-	    ! [ -x "/usr/sbin/$_c" ]; then
-		echo "1..0 # SKIP $_c not installed (scripts/install-deps)"
-		exit 0
-	fi
-done
+installed -s rsyslogd logger
 _syslog_rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 
 SYSLOG_DIR=$T/syslog
