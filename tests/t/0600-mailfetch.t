@@ -11,7 +11,7 @@ fi
 . "$TOP/tests/mail.sh"
 . "$TOP/tests/mailfetch.sh"
 mail_start
-plan 87
+plan 90
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf (IMAPS on
@@ -147,6 +147,16 @@ is "POP3S, mark_read: exit 0, the two new reports" \
 mf pop3s
 is "... once: a second pass leaves them, takes nothing" \
     "$rc $(ls "$T/pop3s/spool/mail/new" | wc -l) $(mail_count INBOX)" "0 2 5"
+run "$BIN/mailfetch" $RUN_AS -t -c "$T/pop3s/dmarcpipe.conf"
+is "POP3S -t: logged in, the messages counted, exit 0" "$rc $out" \
+    "0 mailfetch: pop3s://127.0.0.1: logged in as $MAIL_USER; 5 message(s) \
+in \"the maildrop\""
+is "... taking and changing nothing" \
+    "$(ls "$T/pop3s/spool/mail/new" | wc -l) $(mail_count INBOX)" "2 5"
+cfg tnofolder mailserver_mailboxfolder=Nowhere
+run "$BIN/mailfetch" $RUN_AS -t -c "$T/tnofolder/dmarcpipe.conf"
+like "IMAPS -t on a folder that isn't there: exit 66, said" \
+    "$rc $(printf '%s\n' "$err" | grep Nowhere)" '^66 mailfetch: folder "Nowhere"'
 cfg pop3move mailserver_port="$MAIL_POP3S_PORT" mailserver_protocol=POP3S \
     mailserver_action=move
 mf pop3move

@@ -11,7 +11,7 @@ if command -v rsyslogd >/dev/null 2>&1 ||
     [ -x /usr/sbin/rsyslogd ]; then
 	have_syslog=1
 fi
-plan 43
+plan 49
 cd "$T" || exit 1
 DP=$TOP/scripts/dmarcpipe
 EV=$TOP/tests/events.py
@@ -132,6 +132,17 @@ chmod 0750 "$T/retry/spool/out/tmp"
 dp retry
 is "the next pass, out/tmp writable: exit 0, the events out" \
     "$rc $(ls "$T/retry/spool/out/new" | wc -l)" "0 1"
+setup noretry retry_delay=0
+drop noretry "$T/c.xml"
+mkdir -p "$T/noretry/spool/out/tmp"
+[ -z "$run_as" ] || chown -R "$run_as" "$T/noretry/spool/out"
+chmod 0500 "$T/noretry/spool/out/tmp"
+dp noretry
+is "retry_delay = 0: exit 75 at once, no second try" \
+    "$rc $(printf '%s\n' "$err" | grep -c 'again in')" "75 0"
+run "$BIN/ptrresolve" $RUN_AS -N -d "$T/noretry/spool" -o "$T/nonexistent"
+like "ptrresolve -o a directory that isn't there: exit 73, said" \
+    "$rc $err" "^73 .*-o $T/nonexistent: No such file"
 
 # ------------------------------------------------------------ hard
 setup hard skip_mail_download=0 mailserver_host=127.0.0.1 \
@@ -166,6 +177,16 @@ else
 fi
 run "$DP" -x
 is "an unknown option: usage, exit 64" "$rc" 64
+run "$BIN/mailfetch" -P -c "$T/drop/dmarcpipe.conf"
+is "mailfetch -P: exit 0" "$rc" 0
+run sh -c '"$1" -P -c "$2" >/dev/full' - "$BIN/mailfetch" \
+    "$T/drop/dmarcpipe.conf"
+like "... a stdout that can't be written: exit 74, said" "$rc $err" \
+    '^74 mailfetch: stdout: No space left on device'
+setup nolog log_destination=/nonexistent/dmarcpipe.log
+dp nolog
+like "a log file that can't be opened: exit 73, said on stderr" \
+    "$rc $err" '^73 .*/nonexistent/dmarcpipe.log: can.t open the log'
 
 # ------------------------------------------------------------ users
 # Stages of their own users, sharing the spool through run_as's group:
@@ -223,6 +244,15 @@ is "... rotated at log_max_bytes, log_backups kept" \
     "dmarcpipe.log dmarcpipe.log.1 dmarcpipe.log.2"
 like "... the newest lines in dmarcpipe.log" \
     "$(tail -n 1 "$T/logs/dmarcpipe.log")" 'message="the pass is over"'
+setup logs0 "log_destination=$T/logs0/dmarcpipe.log" log_max_bytes=300 \
+    log_backups=0
+for i in 1 2; do
+	drop logs0 "$T/c.xml"
+	dp logs0
+done
+is "log_backups = 0: emptied at log_max_bytes, no backup" \
+    "$(cd "$T/logs0" && echo dmarcpipe.log*) $(grep -c 'a pass over' \
+    "$T/logs0/dmarcpipe.log")" "dmarcpipe.log 0"
 
 # ------------------------------------------------------------ syslog
 if [ "$have_syslog" = 1 ]; then

@@ -236,7 +236,7 @@ if [ -f "$SHARED/corpus/EXPECTED.jsonl" ]; then
 	    res corpus
 else
 	skip "corpus: breaking, time, kv fields and aliases" \
-	    "skipped: no corpus at $SHARED/corpus"
+	    "no corpus at $SHARED/corpus"
 fi
 
 finish
