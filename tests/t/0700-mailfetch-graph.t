@@ -13,7 +13,7 @@ fi
 . "$TOP/tests/graph.sh"
 . "$TOP/tests/mailfetch.sh"
 graph_start --page-max 3
-plan 38
+plan 40
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf for the stand-in,
@@ -46,6 +46,12 @@ put() {	# put PATH FILE...
 # ---------------------------------------------------------- mark_read
 put Inbox/dmarc $DMARC $OTHER
 cfg read mailserver_mailboxfolder=Inbox/dmarc mailserver_action=mark_read
+run "$BIN/mailfetch" $RUN_AS -t -c "$T/read/dmarcpipe.conf"
+is "o365 -t: signed in, the folder found, exit 0" "$rc $out" \
+    "0 mailfetch: o365: $GRAPH_USER: signed in; folder \"Inbox/dmarc\" found"
+is "... nothing taken, nothing read" "$(ls "$T/read/spool/mail/new" \
+    2>/dev/null | wc -l) $(graph_fetch Inbox/dmarc | cut -f3 |
+    grep -c true)" "0 0"
 mf read
 is "o365, mark_read: exit 0" "$rc" 0
 is "the nine reports are in mail/new" "$(spooled read)" "$ALL9"
