@@ -259,16 +259,19 @@ run_input(struct run *r, int fd)
 		flush_ready(r);
 		if (r->out->err != 0)
 			break;
-		/* the whole lines already read, as the window has room */
-		for (off = 0; ROOM(r) && (nl = memchr(buf + off, '\n',
-		    len - off)) != NULL; off = (size_t)(nl - buf) + 1)
+		/* the whole lines already read, as the window has room
+		 * (none before the first read: buf is still NULL) */
+		for (off = 0; len > 0 && ROOM(r) && (nl = memchr(buf + off,
+		    '\n', len - off)) != NULL; off = (size_t)(nl - buf) + 1)
 			if (line_add(r, buf + off, (size_t)(nl - buf) + 1 -
 			    off) == -1) {
 				rc = EX_OSERR;
 				break;
 			}
-		memmove(buf, buf + off, len - off);
-		len -= off;
+		if (off > 0) {
+			memmove(buf, buf + off, len - off);
+			len -= off;
+		}
 		if (rc != 0)
 			break;
 		if (in_eof && len > 0 && ROOM(r) &&
