@@ -45,7 +45,7 @@ append(int dir, const char *file, const char *s)
 int
 main(void)
 {
-	char		 tmpl[] = "/tmp/mfstate.XXXXXX", why[512], file[80];
+	char		 tmpl[] = "/tmp/mfstate.XXXXXX", why[512] = "", file[80];
 	struct state	 st;
 	struct sent	*e;
 	int		 dir;
