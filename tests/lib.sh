@@ -4,7 +4,9 @@
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$TOP/bin
+# The programs: bin/, or the sanitizer build's bin/san when `make
+# check-sanitized` says so (scripts/dmarcpipe reads the same variable).
+BIN=${DMARCPIPE_BIN:-$TOP/bin}
 SHARED=$(cd "$TOP/.." && pwd)/shared
 _n=0
 _failed=0
