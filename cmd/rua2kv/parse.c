@@ -352,7 +352,8 @@ pool_add(struct pool *p, const char *s, size_t n, struct val *v)
 		p->buf = nb;
 		p->cap = cap;
 	}
-	memcpy(p->buf + p->len, s, n);
+	if (n > 0)	/* an empty value into a pool not yet allocated */
+		memcpy(p->buf + p->len, s, n);
 	v->off = (int32_t)p->len;
 	v->len = (int32_t)n;
 	p->len += n;

@@ -11,6 +11,11 @@
 # nobody, CapabilityBoundingSet= through PR_CAPBSET_DROP.  The units
 # themselves are not started here: that takes systemd as PID 1.
 . "$(dirname "$0")/../lib.sh"
+if [ -n "${DMARCPIPE_SANITIZER_LOG:-}" ]; then
+	# The units run what make install put in place: the plain build.
+	echo "1..0 # SKIP the units run the installed, plain programs"
+	exit 0
+fi
 plan 38
 cd "$T" || exit 1
 
