@@ -372,12 +372,12 @@ spool_fail(struct stage *st, const char *name, const char *why)
 	}
 	if (fsync(fd) == -1)
 		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
+	n = close(fd);
+	fd = -1;
+	if (n == -1)
 		goto fail;
-	}
 	if (renameat(st->cur, name, st->fail, name) == -1)
-		return -1;
+		goto fail;	/* no reason left without its item */
 	return fsync(st->fail);
 fail:
 	saved = errno;
@@ -471,6 +471,23 @@ fail:
 	return -1;
 }
 
+/*
+ * A claimed item back to new/ after a temporary fault.  One that a
+ * failed spool_fail() did move is in fail/ with its reason: it stays.
+ */
+static void
+put_back(struct stage *st, const char *name)
+{
+	if (spool_retry(st, name) == 0)
+		log_warnx("%s: back in %s/new for a later retry", name,
+		    st->name);
+	else if (errno == ENOENT)
+		log_warnx("%s: in %s/fail all the same", name, st->name);
+	else
+		log_errorx("%s: can't put back into %s/new: %s", name,
+		    st->name, strerror(errno));
+}
+
 long
 spool_consume(struct stage *st, spool_handler fn, void *arg)
 {
@@ -504,18 +521,14 @@ spool_consume(struct stage *st, spool_handler fn, void *arg)
 			if (spool_fail(st, names[i], why) == -1) {
 				log_errorx("%s: moving it to %s/fail: %s",
 				    names[i], st->name, strerror(errno));
+				put_back(st, names[i]);
 				rc = -1;
 			} else
 				log_errorx("%s: moved to %s/fail: %s", names[i],
 				    st->name, why);
 			break;
 		case SPOOL_RETRY:
-			if (spool_retry(st, names[i]) == -1)
-				log_errorx("%s: can't put back into %s/new: "
-				    "%s", names[i], st->name, strerror(errno));
-			else
-				log_warnx("%s: back in %s/new for a later "
-				    "retry", names[i], st->name);
+			put_back(st, names[i]);
 			rc = -1;
 			break;
 		}

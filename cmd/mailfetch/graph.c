@@ -928,9 +928,7 @@ graph_pass(struct fetch *f)
 		p = PASS_TEMP;
 	}
 out:
-	if (st.fd != -1 && fsync(st.fd) == -1 && p == PASS_OK)
-		p = PASS_TEMP;
-	state_close(&st);
+	p = journal_end(&st, p);
 	list_free(&l);
 	free(v);
 	return p;

@@ -1026,15 +1026,13 @@ imap_pass(struct fetch *f, struct conn *c)
 	if (p == PASS_OK && im.expunge &&
 	    (rc = must(&im, "EXPUNGE", cmd(&im, NULL, NULL, "EXPUNGE"))) != 0)
 		p = rc < 0 ? pass_of(im.fault) : PASS_TEMP;
-	if (fsync(im.st.fd) == -1 && p == PASS_OK)
-		p = PASS_TEMP;
+	p = journal_end(&im.st, p);
 	if (p == PASS_OK && im.refusals > 0) {
 		log_errorx("%d server actions refused: the reports are in the "
 		    "spool, the actions are tried again next pass",
 		    im.refusals);
 		p = PASS_TEMP;
 	}
-	state_close(&im.st);
 	uids_free(&cand);
 	free(s.m);
 	return p;

@@ -113,6 +113,12 @@ int		hdr_sink(void *arg, const void *p, size_t n);
 int		republish_all(struct fetch *, struct state *);
 
 /*
+ * At a pass's end: the journal synced and closed, the state freed.
+ * Returns p, or PASS_TEMP for a PASS_OK when that failed (said).
+ */
+enum pass	journal_end(struct state *, enum pass p);
+
+/*
  * One pass over the mailbox, logged in on c.  POP3's ends the session
  * (QUIT commits its deletions); IMAP's leaves it open for
  * imap_idle() or imap_logout().

@@ -370,8 +370,11 @@ pop3_pass(struct fetch *f, struct conn *c)
 	if (waiting > 0)
 		log_info("%zu more reports wait for the next pass "
 		    "(max_messages %ld)", waiting, f->max_messages);
-	if (fsync(p.st.fd) == -1 && r == PASS_OK)
-		r = PASS_TEMP;
+	if (fsync(p.st.fd) == -1) {
+		log_errorx("state/%s: %s", p.st.file, strerror(errno));
+		if (r == PASS_OK)
+			r = PASS_TEMP;
+	}
 	/* QUIT commits the deletions, also after a refused action */
 	if (r == PASS_OK || r == PASS_TEMP) {
 		if ((rc = command(&p, "QUIT")) != 0 && r == PASS_OK) {
@@ -383,7 +386,7 @@ pop3_pass(struct fetch *f, struct conn *c)
 	}
 out:
 	free(h);
-	state_close(&p.st);
+	r = journal_end(&p.st, r);
 	free(p.m);
 	return r;
 }

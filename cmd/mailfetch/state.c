@@ -214,17 +214,18 @@ state_open(struct state *st, int dir, const char *id, char *why,
 	errno = 0;
 	if (load(st, fd, why, whylen) == -1) {
 		(void)close(fd);
-		state_close(st);
+		(void)state_close(st);
 		return -1;
 	}
 	st->fd = fd;
 	return 0;
 }
 
-void
+int
 state_close(struct state *st)
 {
 	size_t	i;
+	int	rc = 0;
 
 	for (i = 0; i < st->cap; i++) {
 		free(st->tab[i].key);
@@ -234,8 +235,9 @@ state_close(struct state *st)
 	st->tab = NULL;
 	st->cap = st->n = 0;
 	if (st->fd != -1)
-		(void)close(st->fd);
+		rc = close(st->fd);
 	st->fd = -1;
+	return rc;
 }
 
 static int
@@ -309,7 +311,7 @@ state_rewrite(struct state *st, const char *validity, const char *subjects)
 	char		 tmp[96];
 	struct sent	*old = st->tab;
 	size_t		 ocap = st->cap, i;
-	int		 fd, nfd;
+	int		 fd, nfd, ofd, saved;
 
 	(void)snprintf(st->validity, sizeof(st->validity), "%s", validity);
 	(void)snprintf(st->subjects, sizeof(st->subjects), "%s", subjects);
@@ -318,19 +320,27 @@ state_rewrite(struct state *st, const char *validity, const char *subjects)
 	    O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -1;
-	if (dump(st, fd) == -1) {
+	if (dump(st, fd) == -1 ||
+	    renameat(st->dir, tmp, st->dir, st->file) == -1) {
+		saved = errno;
 		(void)unlinkat(st->dir, tmp, 0);
+		errno = saved;
 		return -1;
 	}
-	if (renameat(st->dir, tmp, st->dir, st->file) == -1 ||
-	    fsync(st->dir) == -1)
+	if (fsync(st->dir) == -1)
 		return -1;
 	nfd = openat(st->dir, st->file, O_WRONLY | O_APPEND | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (nfd == -1)
 		return -1;
-	(void)close(st->fd);
+	/*
+	 * The old journal is replaced, but a close that fails says the
+	 * disk is in trouble: the pass ends here, as for any other.
+	 */
+	ofd = st->fd;
 	st->fd = nfd;
+	if (close(ofd) == -1)
+		return -1;
 	/* keep the live entries only */
 	st->tab = NULL;
 	st->cap = st->n = 0;

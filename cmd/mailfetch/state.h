@@ -40,7 +40,8 @@ struct state {
  */
 int		 state_open(struct state *, int dir, const char *id,
 		    char *why, size_t whylen);
-void		 state_close(struct state *);
+/* Close the journal and free the entries: -1 (errno) when close fails. */
+int		 state_close(struct state *);
 
 struct sent	*state_get(struct state *, const char *key);
 

@@ -138,7 +138,8 @@ take_drop(struct taking *v, size_t n)
 enum pass
 take_commit(struct fetch *f, struct state *st, struct taking *v, size_t n)
 {
-	size_t	i, k = 0;
+	size_t		i, k = 0;
+	enum pass	p;
 
 	for (i = 0; i < n; i++) {
 		if (v[i].over) {
@@ -161,14 +162,20 @@ take_commit(struct fetch *f, struct state *st, struct taking *v, size_t n)
 		goto state;
 	/*
 	 * From here the records stand and each tmp/NAME must stay until
-	 * it is in new/: a failure leaves them for the next pass.
+	 * it is in new/: a failure leaves them for republish_all() next
+	 * pass, which takes a record without its tmp/NAME for one
+	 * published before.
 	 */
 	for (i = 0; i < n; i++)
 		if (v[i].received && spool_relink(&f->mail, v[i].item.name,
-		    0) == -1)
-			return disk_fault("new/", v[i].item.name);
-	if (fsync(f->mail.new) == -1)
-		return disk_fault("new", "");
+		    0) == -1) {
+			p = disk_fault("new/", v[i].item.name);
+			goto recorded;
+		}
+	if (fsync(f->mail.new) == -1) {
+		p = disk_fault("new", "");
+		goto recorded;
+	}
 	for (i = 0; i < n; i++) {
 		if (!v[i].received)
 			continue;
@@ -178,6 +185,11 @@ take_commit(struct fetch *f, struct state *st, struct taking *v, size_t n)
 		    v[i].n, v[i].item.name);
 	}
 	return PASS_OK;
+recorded:
+	/* none taken: nothing is acted on, and take_drop() keeps them */
+	for (i = 0; i < n; i++)
+		v[i].received = 0;
+	return p;
 state:
 	log_errorx("state/%s: %s", st->file, strerror(errno));
 	/*
@@ -200,6 +212,22 @@ hdr_sink(void *arg, const void *p, size_t n)
 	memcpy(h->buf + h->n, p, n);
 	h->n += n;
 	return 0;
+}
+
+enum pass
+journal_end(struct state *st, enum pass p)
+{
+	if (st->fd != -1 && fsync(st->fd) == -1) {
+		log_errorx("state/%s: %s", st->file, strerror(errno));
+		if (p == PASS_OK)
+			p = PASS_TEMP;
+	}
+	if (state_close(st) == -1) {
+		log_errorx("state/%s: %s", st->file, strerror(errno));
+		if (p == PASS_OK)
+			p = PASS_TEMP;
+	}
+	return p;
 }
 
 struct repub {
