@@ -6,7 +6,7 @@ import os
 import sys
 
 top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-bindir = os.path.join(top, "bin")
+bindir = os.environ.get("DMARCPIPE_BIN") or os.path.join(top, "bin")
 corpus = os.environ.get("DMARC_CORPUS",
                         os.path.join(top, "..", "shared", "corpus"))
 run_as = ["-u", "nobody"] if os.geteuid() == 0 else []
