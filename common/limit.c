@@ -14,10 +14,13 @@ static const struct {
 	long long	 min, max;
 } limit_tab[] = {
 	{ "xml_depth", offsetof(struct limits, xml_depth), 2, 10000 },
+	{ "xml_attributes", offsetof(struct limits, xml_attributes), 1,
+	    100000 },
 	{ "xml_text", offsetof(struct limits, xml_text), 1, 10 * 1000 * 1000 },
 	{ "record_bytes", offsetof(struct limits, record_bytes), 1024,
 	    1024 * MIB },
 	{ "record_items", offsetof(struct limits, record_items), 1, 1000000 },
+	{ "event_ratio", offsetof(struct limits, event_ratio), 1, 1000000 },
 	{ "message_bytes", offsetof(struct limits, message_bytes), 1024,
 	    1024 * MIB },
 	{ "mime_depth", offsetof(struct limits, mime_depth), 1, 100 },
@@ -33,9 +36,11 @@ void
 limits_default(struct limits *l)
 {
 	l->xml_depth = LIMIT_XML_DEPTH;
+	l->xml_attributes = LIMIT_XML_ATTRIBUTES;
 	l->xml_text = LIMIT_XML_TEXT;
 	l->record_bytes = LIMIT_RECORD_BYTES;
 	l->record_items = LIMIT_RECORD_ITEMS;
+	l->event_ratio = LIMIT_EVENT_RATIO;
 	l->message_bytes = LIMIT_MESSAGE_BYTES;
 	l->mime_depth = LIMIT_MIME_DEPTH;
 	l->mime_parts = LIMIT_MIME_PARTS;

@@ -14,9 +14,11 @@
 
 struct limits {
 	long long	xml_depth;	/* element nesting in a report */
+	long long	xml_attributes;	/* attributes of one element */
 	long long	xml_text;	/* bytes of text in one element */
 	long long	record_bytes;	/* bytes of values kept for one record */
 	long long	record_items;	/* dkim/spf/reason/error entries */
+	long long	event_ratio;	/* event bytes per byte of a report */
 	long long	message_bytes;	/* one mail or dropped file, as read */
 	long long	mime_depth;	/* multiparts and message/rfc822 nested */
 	long long	mime_parts;	/* parts in one message */
@@ -27,9 +29,11 @@ struct limits {
 };
 
 #define LIMIT_XML_DEPTH		32
+#define LIMIT_XML_ATTRIBUTES	64
 #define LIMIT_XML_TEXT		(64 * KIB)
 #define LIMIT_RECORD_BYTES	(1 * MIB)
 #define LIMIT_RECORD_ITEMS	1000
+#define LIMIT_EVENT_RATIO	50
 #define LIMIT_MESSAGE_BYTES	(50 * MIB)
 #define LIMIT_MIME_DEPTH	8
 #define LIMIT_MIME_PARTS	256

@@ -2,7 +2,8 @@
  * The line is formatted into one buffer and written with one write(2).
  * A message longer than its buffer is cut and marked with "...", never
  * split over two lines.  Newlines inside a message (from a hostile file
- * name or a library error) are turned into spaces: one event, one line.
+ * name or a library error) are turned into spaces: one event, one line;
+ * other control characters into '?'.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -124,9 +125,16 @@ log_msg(int level, const char *fmt, ...)
 		msg[0] = '\0';
 	else if ((size_t)m >= sizeof(msg))
 		memcpy(msg + sizeof(msg) - 4, "...", 3);
+	/*
+	 * One line, and nothing a terminal acts on: names in messages come
+	 * from mails, archives and whoever drops a file.
+	 */
 	for (i = 0; msg[i] != '\0'; i++)
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
+		else if (((unsigned char)msg[i] < 0x20 && msg[i] != '\t') ||
+		    msg[i] == 0x7f)
+			msg[i] = '?';
 	if (log_kv)
 		len = kv_line(line, sizeof(line) - 1, level, msg);
 	else {

@@ -134,6 +134,41 @@ utf8_len(const unsigned char *p, size_t n)
 	return k;
 }
 
+void
+text_shown(const unsigned char *p, size_t n, char *out, size_t size)
+{
+	unsigned	cp;
+	size_t		i, k, j, o = 0;
+
+	if (size == 0)
+		return;
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_len(p + i, n - i)) == 0) {
+			k = 1;
+			cp = '?';
+		} else if (k == 1)
+			cp = p[i];
+		else
+			for (cp = p[i] & (0x7f >> k), j = 1; j < k; j++)
+				cp = cp << 6 | (p[i + j] & 0x3f);
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
+			cp = '_';
+		if (cp < 0x80) {
+			if (o + 1 >= size)
+				break;
+			out[o++] = (char)cp;
+		} else {
+			if (o + k >= size)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* ---------------------------------------------------------- decoders */
 
 /*

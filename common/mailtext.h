@@ -56,6 +56,14 @@ void	text_addc(struct text *, int);
  */
 size_t	utf8_len(const unsigned char *p, size_t n);
 
+/*
+ * The n bytes at p as safe to show in a message, NUL-terminated in out
+ * (size bytes): control characters (C0, DEL, C1, and the bidirectional
+ * overrides that can reorder what a terminal shows) as '_', bytes that
+ * are not UTF-8 as '?', cut at a character boundary.
+ */
+void	text_shown(const unsigned char *p, size_t n, char *out, size_t size);
+
 /* base64 and quoted-printable as mailers write them; out needs n bytes. */
 size_t	b64_decode(const unsigned char *in, size_t n, unsigned char *out);
 size_t	qp_decode(const unsigned char *in, size_t n, unsigned char *out);

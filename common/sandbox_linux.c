@@ -85,11 +85,20 @@ sigsys(int sig, siginfo_t *si, void *uc)
 }
 #endif
 
-/* What the spool sandbox may do beneath the spool: no exec, no devices. */
+/*
+ * What the spool sandbox may do beneath the spool: no exec.  The MAKE_
+ * rights other than MAKE_REG, and REMOVE_DIR, are there only so that a
+ * link, FIFO, device or directory put into new/ can be renamed to cur/
+ * and fail/ (Landlock asks for them on a rename): seccomp allows no
+ * call that makes one (symlinkat, mknodat, mkdirat).
+ */
 #define SPOOL_FS	(LANDLOCK_ACCESS_FS_READ_FILE | \
 	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_DIR | \
 	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG | \
-	LANDLOCK_ACCESS_FS_REFER)
+	LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_SYM | \
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK)
 /* Everything Landlock ABI 2 can refuse. */
 #define ABI2_FS		(SPOOL_FS | LANDLOCK_ACCESS_FS_EXECUTE | \
 	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_MAKE_CHAR | \

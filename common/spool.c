@@ -311,7 +311,8 @@ spool_adopt(struct stage *st, time_t quiet, unsigned long *moved)
 int
 spool_claim(struct stage *st, const char *name, int *fdp)
 {
-	int	fd;
+	struct stat	sb;
+	int		fd, saved;
 
 	*fdp = -1;
 	if (!spool_name_ok(name)) {
@@ -320,11 +321,52 @@ spool_claim(struct stage *st, const char *name, int *fdp)
 	}
 	if (renameat(st->new, name, st->cur, name) == -1)
 		return -1;
-	fd = openat(st->cur, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1)
+	/*
+	 * Only a regular file is an item.  A symbolic link could lead out
+	 * of the spool, and opening a FIFO or a device could block for
+	 * good or act on it; O_NONBLOCK and the second look cover one
+	 * swapped in between.  The rest is the caller's to fail.
+	 */
+	if (fstatat(st->cur, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return -1;
+	if (!S_ISREG(sb.st_mode))
+		return 1;
+	fd = openat(st->cur, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ELOOP ? 1 : -1;
+	if (fstat(fd, &sb) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		(void)close(fd);
+		return 1;
+	}
 	*fdp = fd;
 	return 0;
+}
+
+const char *
+spool_kind(struct stage *st, const char *name)
+{
+	struct stat	sb;
+
+	if (fstatat(st->cur, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return "gone";
+	if (S_ISLNK(sb.st_mode))
+		return "a symbolic link";
+	if (S_ISDIR(sb.st_mode))
+		return "a directory";
+	if (S_ISFIFO(sb.st_mode))
+		return "a FIFO";
+	if (S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))
+		return "a device";
+	if (S_ISSOCK(sb.st_mode))
+		return "a socket";
+	return "a regular file";
 }
 
 int
@@ -493,14 +535,14 @@ spool_consume(struct stage *st, spool_handler fn, void *arg)
 {
 	char	**names, why[600];
 	size_t	  n, i;
-	int	  fd, rc = 0;
+	int	  fd, claim, rc = 0;
 
 	if (spool_list(st, 1024, &names, &n) == -1) {
 		log_errorx("%s/new: %s", st->name, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
-		if (spool_claim(st, names[i], &fd) == -1) {
+		if ((claim = spool_claim(st, names[i], &fd)) == -1) {
 			if (errno == ENOENT)	/* another worker was faster */
 				continue;
 			log_errorx("%s: claiming it: %s", names[i],
@@ -509,7 +551,11 @@ spool_consume(struct stage *st, spool_handler fn, void *arg)
 			break;
 		}
 		why[0] = '\0';
-		switch (fn(arg, names[i], fd, why, sizeof(why))) {
+		if (claim == 1)
+			(void)snprintf(why, sizeof(why), "not a regular file "
+			    "but %s: not read", spool_kind(st, names[i]));
+		switch (claim == 1 ? SPOOL_FAIL :
+		    fn(arg, names[i], fd, why, sizeof(why))) {
 		case SPOOL_DONE:
 			if (spool_done(st, names[i]) == -1) {
 				log_errorx("%s: removing it from %s/cur: %s",

@@ -86,9 +86,14 @@ int	spool_adopt(struct stage *, time_t quiet, unsigned long *n);
 
 /*
  * Claim new/NAME by renaming it to cur/NAME and open it read-only.
- * errno ENOENT means another worker was faster: not an error.
+ * errno ENOENT means another worker was faster: not an error.  Returns
+ * 1, with no descriptor, when it is claimed but is not a regular file
+ * (spool_kind() says what it is): it is never opened, for the caller
+ * to fail.
  */
 int	spool_claim(struct stage *, const char *name, int *fdp);
+/* What cur/NAME is, for a message: "a symbolic link", "a FIFO", ... */
+const char *spool_kind(struct stage *, const char *name);
 int	spool_done(struct stage *, const char *name);
 /* cur/NAME -> new/NAME, for a temporary failure. */
 int	spool_retry(struct stage *, const char *name);

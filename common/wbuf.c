@@ -14,6 +14,7 @@ wbuf_init(struct wbuf *w, int fd)
 	w->fd = fd;
 	w->err = 0;
 	w->len = 0;
+	w->total = 0;
 }
 
 static void

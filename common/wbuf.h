@@ -14,10 +14,11 @@
 #define WBUF_SIZE	(64 * 1024)
 
 struct wbuf {
-	int	fd;
-	int	err;		/* errno of the first failure, or 0 */
-	size_t	len;
-	char	buf[WBUF_SIZE];
+	int			fd;
+	int			err;	/* errno of the first failure, or 0 */
+	size_t			len;
+	unsigned long long	total;	/* bytes put since wbuf_init() */
+	char			buf[WBUF_SIZE];
 };
 
 void	wbuf_init(struct wbuf *, int fd);
@@ -34,6 +35,7 @@ void	wbuf_put_slow(struct wbuf *, const void *, size_t);
 static inline void
 wbuf_put(struct wbuf *w, const void *p, size_t n)
 {
+	w->total += n;
 	if (n <= sizeof(w->buf) - w->len) {
 		memcpy(w->buf + w->len, p, n);
 		w->len += n;
@@ -50,6 +52,7 @@ wbuf_puts(struct wbuf *w, const char *s)
 static inline void
 wbuf_putc(struct wbuf *w, char c)
 {
+	w->total++;
 	if (w->len == sizeof(w->buf))
 		(void)wbuf_flush(w);
 	if (w->len < sizeof(w->buf))

@@ -7,6 +7,7 @@
  * keeps the cost per byte well below the parser's.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "xmlsplit.h"
@@ -65,6 +66,7 @@ step(struct xmlsplit *xs, unsigned c)
 		else {
 			xs->state = S_STAG;
 			xs->quote = 0;
+			xs->nattrs = 0;
 		}
 		/* "<?>" and "<!-->" must not close on their own bytes */
 		xs->prev1 = xs->prev2 = 0;
@@ -109,9 +111,21 @@ step(struct xmlsplit *xs, unsigned c)
 		if (xs->quote != 0) {
 			if (c == xs->quote)
 				xs->quote = 0;
-		} else if (c == '"' || c == '\'')
+		} else if (c == '"' || c == '\'') {
 			xs->quote = c;
-		else if (c == '>') {
+			/*
+			 * Each attribute opens one quote.  libxml2 looks for
+			 * a duplicate by comparing each attribute with every
+			 * other: 200000 of them take minutes.
+			 */
+			if (xs->max_attrs > 0 && ++xs->nattrs > xs->max_attrs) {
+				(void)snprintf(xs->errbuf, sizeof(xs->errbuf),
+				    "an element with more than %lld attributes "
+				    "(xml_attributes limit)", xs->max_attrs);
+				xs->error = xs->errbuf;
+				return -1;
+			}
+		} else if (c == '>') {
 			xs->state = S_TEXT;
 			if (xs->prev1 != '/')
 				xs->depth++;

@@ -5,7 +5,8 @@
  * any of them into memory.  It sees every byte before the parser does,
  * which makes it the gate for what we never parse: a document type
  * declaration (DTDs, entities, XXE, billion laughs) is refused here,
- * and so are encodings that are not ASCII-compatible or UTF-16.
+ * and so are encodings that are not ASCII-compatible or UTF-16, and a
+ * tag with more attributes than max_attrs.
  *
  * It understands just enough XML: start, end and empty-element tags with
  * quoted attribute values, comments, CDATA sections and processing
@@ -37,7 +38,11 @@ struct xmlsplit {
 	int		 nbang;		/* bytes matched after "<!" */
 	char		 bang[8];
 	unsigned long	 skipped_lines;	/* newlines in skipped space */
+	long long	 max_attrs;	/* attributes in one tag; 0: any
+					   number (set after xs_init()) */
+	long long	 nattrs;	/* in the tag being scanned */
 	const char	*error;
+	char		 errbuf[96];
 };
 
 /*

@@ -80,8 +80,9 @@ def gzbomb(mib):
 
 
 def zip_raw(name, comp, crc, csize, usize, flags=0, method=8, attr=0):
-    """One-member zip with the sizes and flags we choose."""
-    n = name.encode()
+    """One-member zip with the sizes and flags we choose; the name a
+    str, or bytes as they are."""
+    n = name if isinstance(name, bytes) else name.encode()
     local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, 0, 0,
                         crc, csize, usize, len(n), 0) + n
     central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x031E, 20,

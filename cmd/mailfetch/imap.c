@@ -466,7 +466,7 @@ scan_item(struct cur *k, const char *name, void *arg)
 		return skip_value(k);
 	if ((h = malloc(sizeof(*h))) == NULL)
 		return -1;
-	h->n = 0;
+	hdr_reset(h);
 	m->header = 1;
 	if (literal(k, &n)) {
 		f = conn_bytes(k->im->c, n, hdr_sink, h, &sunk);

@@ -97,13 +97,20 @@ enum pass	take_commit(struct fetch *, struct state *, struct taking *v,
 /* Remove the tmp files of what was not published, on a failure. */
 void		take_drop(struct taking *v, size_t n);
 
-/* A mail's header block, as much as is kept of it, for the Subject. */
+/*
+ * The Subject fields of a mail's header block, wherever they are in it,
+ * up to HDR_KEEP bytes: the other fields, however long, pass by.
+ */
 #define HDR_KEEP	(64 * 1024)
 struct hdrbuf {
 	char	buf[HDR_KEEP];
 	size_t	n;
+	int	bol;		/* at the start of a line */
+	int	keep;		/* in a Subject field */
+	size_t	col;		/* bytes of "subject:" matched */
 };
-/* A conn_sink that keeps the first HDR_KEEP bytes. */
+void		hdr_reset(struct hdrbuf *);
+/* A conn_sink that keeps the Subject fields of what goes through. */
 int		hdr_sink(void *arg, const void *p, size_t n);
 
 /*

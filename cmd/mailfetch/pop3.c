@@ -220,7 +220,7 @@ is_report(struct pop *p, const struct pmsg *m, struct hdrbuf *h)
 {
 	int	rc;
 
-	h->n = 0;
+	hdr_reset(h);
 	if ((rc = command(p, "TOP %lu 0", m->num)) != 0) {
 		if (rc > 0)
 			log_errorx("%s: TOP %lu 0: the server says \"%s\"",

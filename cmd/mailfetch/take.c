@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "mailfetch.h"
+#include "mailtext.h"
 
 enum pass
 pass_of(enum conn_fault f)
@@ -202,15 +203,59 @@ state:
 	return errno == ENOSPC ? PASS_DISK : PASS_TEMP;
 }
 
+void
+hdr_reset(struct hdrbuf *h)
+{
+	h->n = 0;
+	h->bol = 1;
+	h->keep = 0;
+	h->col = 0;
+}
+
+static void
+hdr_keep(struct hdrbuf *h, const char *s, size_t n)
+{
+	if (n > sizeof(h->buf) - h->n)
+		n = sizeof(h->buf) - h->n;
+	memcpy(h->buf + h->n, s, n);
+	h->n += n;
+}
+
+/*
+ * Byte by byte, as a line may come in pieces: a line that starts with
+ * "subject:" begins a Subject field, its folded lines (starting with
+ * white space) continue it, and any other line ends it.  A header line
+ * of a megabyte before the Subject must not push it out of the buffer.
+ */
 int
 hdr_sink(void *arg, const void *p, size_t n)
 {
-	struct hdrbuf	*h = arg;
+	static const char	 subj[] = "subject:";
+	struct hdrbuf		*h = arg;
+	const char		*s = p;
+	size_t			 i;
 
-	if (n > sizeof(h->buf) - h->n)
-		n = sizeof(h->buf) - h->n;
-	memcpy(h->buf + h->n, p, n);
-	h->n += n;
+	for (i = 0; i < n; i++) {
+		if (h->bol) {
+			h->bol = 0;
+			if (s[i] != ' ' && s[i] != '\t') {
+				h->keep = 0;
+				h->col = 0;
+			}
+		}
+		if (!h->keep && h->col < sizeof(subj) - 1) {
+			if (lower((unsigned char)s[i]) == subj[h->col]) {
+				if (++h->col == sizeof(subj) - 1) {
+					h->keep = 1;
+					hdr_keep(h, subj, h->col);
+				}
+			} else
+				h->col = sizeof(subj);	/* not this line */
+		} else if (h->keep)
+			hdr_keep(h, s + i, 1);
+		if (s[i] == '\n')
+			h->bol = 1;
+	}
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlreader.h>
 
 #include "limit.h"
@@ -46,7 +47,9 @@ struct src {
 	struct xmlsplit	 xs;
 	unsigned long	 lines;		/* newlines before this document */
 	unsigned long	 doc_lines;	/* newlines passed in this one */
+	unsigned long long doc_bytes;	/* its bytes the parser has had */
 	int		 rooted;	/* its root element has begun */
+	long long	 max_attrs;	/* the gate's, for each document */
 };
 
 /* Where an element is: the contexts of the table below. */
@@ -155,6 +158,7 @@ struct parser {
 	unsigned long		 complete;	/* reports ended well */
 	int			 bad;		/* a report was refused */
 	int			 stop;		/* the sink said stop */
+	unsigned long long	 events;	/* bytes of the report's events */
 	char			 why[512];	/* first refusal in this doc */
 	char			 xmlerr[400];	/* first libxml2 error */
 	char			 root[64];	/* the document's root element */
@@ -266,6 +270,7 @@ src_read(void *ctx, char *dst, int want)
 			s->doc_cut = 1;
 		if (take > 0) {
 			memcpy(dst, s->buf + s->off, take);
+			s->doc_bytes += take;
 			/*
 			 * Past the prolog the parser counts lines for us
 			 * (doc_end()); only the gate refuses before it.
@@ -293,7 +298,9 @@ src_next(struct src *s)
 {
 	s->lines += s->doc_lines + s->xs.skipped_lines;
 	s->doc_lines = 0;
+	s->doc_bytes = 0;
 	xs_init(&s->xs);
+	s->xs.max_attrs = s->max_attrs;
 	s->doc_done = s->doc_cut = s->rooted = 0;
 	for (;;) {
 		s->off += xs_space(s->buf + s->off, s->len - s->off, &s->lines);
@@ -437,8 +444,25 @@ xml_error(void *arg, xmlErrorPtr e)
 
 	if (e == NULL || e->level < XML_ERR_ERROR || p->xmlerr[0] != '\0')
 		return;
-	(void)snprintf(p->xmlerr, sizeof(p->xmlerr), "%s",
-	    e->message ? e->message : "XML error");
+	/*
+	 * libxml2's own cap on one text, name, attribute value, comment or
+	 * PI, said in its internal words: say what was too big.  Text that
+	 * big in a leaf passed our xml_text limit long ago, but libxml2
+	 * gathers a text node whole before we see any of it.
+	 */
+	if (e->message != NULL && strstr(e->message, "huge text node") &&
+	    p->leaf != NULL)
+		(void)snprintf(p->xmlerr, sizeof(p->xmlerr), "text of <%s> "
+		    "over %lld bytes (xml_text limit)", p->leaf->name,
+		    p->lim->xml_text);
+	else if (e->message != NULL && (strstr(e->message, "huge text node") ||
+	    strstr(e->message, "Huge input lookup")))
+		(void)snprintf(p->xmlerr, sizeof(p->xmlerr), "a text, name, "
+		    "attribute value, comment or processing instruction "
+		    "over %d bytes (libxml2's limit)", XML_MAX_TEXT_LENGTH);
+	else
+		(void)snprintf(p->xmlerr, sizeof(p->xmlerr), "%s",
+		    e->message ? e->message : "XML error");
 	n = strlen(p->xmlerr);
 	while (n > 0 && (p->xmlerr[n - 1] == '\n' || p->xmlerr[n - 1] == ' '))
 		p->xmlerr[--n] = '\0';
@@ -473,6 +497,7 @@ report_begin(struct parser *p)
 
 	p->in_report = 1;
 	p->report++;
+	p->events = 0;
 	p->h.gen++;
 	pool_reset(&p->h.pool, (size_t)p->lim->record_bytes);
 	vals_clear(p->h.f, H_NFIELDS);
@@ -659,13 +684,25 @@ leaf_end(struct parser *p)
 static void
 element_end(struct parser *p, enum ctx c)
 {
+	long long	n;
+
 	switch (c) {
 	case X_LEAF:
 		leaf_end(p);
 		break;
 	case X_RECORD:
-		if (p->sink->record(p->sink->arg, &p->h, &p->rec) == -1)
+		if ((n = p->sink->record(p->sink->arg, &p->h, &p->rec)) == -1)
 			p->stop = 1;
+		else if ((p->events += (unsigned long long)n) /
+		    (unsigned long long)p->lim->event_ratio > p->src->doc_bytes)
+			/*
+			 * Each event repeats the report's header: a header
+			 * of a megabyte over a thousand records of a hundred
+			 * bytes each would give a gigabyte.  The bytes read
+			 * run a little ahead of the record: never too strict.
+			 */
+			refuse(p, "events over %lld times the report's size "
+			    "(event_ratio limit)", p->lim->event_ratio);
 		break;
 	case X_FEEDBACK:
 		p->in_report = 0;
@@ -879,6 +916,7 @@ parse_input(int fd, const char *name, const struct limits *lim,
 		goto out;
 	}
 	s->fd = fd;
+	s->max_attrs = lim->xml_attributes;
 	p.src = s;
 	xs_init(&s->xs);
 	while (s->refused == NULL && (more = src_next(s)) == 1) {

@@ -14,7 +14,8 @@ struct sink {
 	void	*arg;
 	/* A <feedback> starts.  Report numbers count from 1 per input. */
 	int	(*begin)(void *arg, unsigned long report);
-	int	(*record)(void *arg, const struct header *,
+	/* Returns the bytes of the record's event, or -1 to stop. */
+	long long (*record)(void *arg, const struct header *,
 		    const struct record *);
 	/*
 	 * The report ends: why is NULL when it is complete, else the reason
@@ -22,7 +23,7 @@ struct sink {
 	 * for a document that fails before its <feedback>.
 	 */
 	int	(*end)(void *arg, unsigned long report, const char *why);
-	/* Each callback returns 0, or -1 to stop (output failed). */
+	/* The others return 0, or -1 to stop (output failed). */
 };
 
 enum parse_result {

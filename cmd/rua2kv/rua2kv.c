@@ -59,14 +59,15 @@ filter_begin(void *arg, unsigned long report)
 	return 0;
 }
 
-static int
+static long long
 filter_record(void *arg, const struct header *h, const struct record *r)
 {
-	struct filter	*f = arg;
+	struct filter		*f = arg;
+	unsigned long long	 before = out.total;
 
 	event_write(&f->ev, &out, h, r);
 	f->events++;
-	return out.err != 0 ? -1 : 0;
+	return out.err != 0 ? -1 : (long long)(out.total - before);
 }
 
 static int
@@ -162,11 +163,12 @@ spool_begin(void *arg, unsigned long report)
 	return 0;
 }
 
-static int
+static long long
 spool_record(void *arg, const struct header *h, const struct record *r)
 {
-	struct spoolrun	*sr = arg;
-	char		 name[SPOOL_NAME_MAX + 1];
+	struct spoolrun		*sr = arg;
+	char			 name[SPOOL_NAME_MAX + 1];
+	unsigned long long	 before;
 
 	if (!sr->open) {
 		/* the events file of report k is "<input>-<k>" */
@@ -179,6 +181,7 @@ spool_record(void *arg, const struct header *h, const struct record *r)
 		wbuf_init(&out, sr->item.fd);
 		sr->open = 1;
 	}
+	before = out.total;
 	event_write(&sr->ev, &out, h, r);
 	sr->events_n++;
 	if (out.err != 0) {
@@ -186,7 +189,7 @@ spool_record(void *arg, const struct header *h, const struct record *r)
 		spool_fault(sr, "events/tmp");
 		return -1;
 	}
-	return 0;
+	return (long long)(out.total - before);
 }
 
 static int

@@ -477,45 +477,15 @@ cte_read(const char *hv)
 	return CTE_NONE;	/* 7bit, 8bit, binary, or unknown: as is */
 }
 
-/*
- * The name as shown: what follows the last '/' or '\', control
- * characters (C0, DEL, C1, and the bidirectional overrides that can
- * reorder what a terminal shows) as '_', bytes that are not UTF-8 as
- * '?', cut at a character boundary to at most SHOWN_MAX bytes.
- */
+/* The name as shown: what follows the last '/' or '\\', text_shown(). */
 static void
 name_show(const unsigned char *p, size_t n, char *out)
 {
-	unsigned	cp;
-	size_t		i, k, j, o = 0;
+	size_t	i;
 
 	for (i = n; i > 0 && p[i - 1] != '/' && p[i - 1] != '\\'; i--)
 		;
-	for (; i < n; i += k) {
-		if ((k = utf8_len(p + i, n - i)) == 0) {
-			k = 1;
-			cp = '?';
-		} else if (k == 1)
-			cp = p[i];
-		else
-			for (cp = p[i] & (0x7f >> k), j = 1; j < k; j++)
-				cp = cp << 6 | (p[i + j] & 0x3f);
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
-		    (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069))
-			cp = '_';
-		if (cp < 0x80) {
-			if (o + 1 > SHOWN_MAX)
-				break;
-			out[o++] = (char)cp;
-		} else {
-			if (o + k > SHOWN_MAX)
-				break;
-			memcpy(out + o, p + i, k);
-			o += k;
-		}
-	}
-	out[o] = '\0';
+	text_shown(p + i, n - i, out, SHOWN_MAX + 1);
 }
 
 /* Content-Disposition's filename, else Content-Type's name. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mailtext.h"
 #include "mime.h"
 #include "unpack.h"
 #include "xmlsplit.h"
@@ -268,12 +269,10 @@ static void
 member_name(struct archive_entry *e, char *buf, size_t len)
 {
 	const char	*s = archive_entry_pathname(e);
-	size_t		 i;
 
-	(void)snprintf(buf, len, "%s", s != NULL ? s : "(no name)");
-	for (i = 0; buf[i] != '\0'; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
+	if (s == NULL)
+		s = "(no name)";
+	text_shown((const unsigned char *)s, strlen(s), buf, len);
 }
 
 /* Entries of a zip that hold no report by their nature. */

@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <locale.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -387,6 +388,14 @@ main(int argc, char *argv[])
 	int		 ch, x, xflag = 0, quiet_set = 0;
 
 	log_init("unzipd");
+	/*
+	 * libarchive converts zip member names to the locale's charset and
+	 * warns when it can't, which refuses the input: in the C locale any
+	 * name beyond ASCII would.  The names are only ever shown, as UTF-8
+	 * (text_shown()).  Loaded here, before the sandbox and the change
+	 * of root directory; where it is missing, such names stay refused.
+	 */
+	(void)setlocale(LC_CTYPE, "C.UTF-8");
 #ifdef __GLIBC__
 	/*
 	 * Every input allocates and frees the same few large buffers

@@ -2,7 +2,7 @@
 # Hostile and broken input: every case gives events or one clear line
 # naming the file and the reason, and the right exit status.
 . "$(dirname "$0")/../lib.sh"
-plan 63
+plan 73
 cd "$T" || exit 1
 
 # A report around the given records; $1 is the org_name text.
@@ -60,6 +60,28 @@ refused depth33.xml 'line 1: elements nested deeper than 32 (xml_depth limit)' "
 run rua2kv -L xml_depth=33 depth33.xml
 is "depth 33 with -L xml_depth=33: accepted" "$rc" 0
 
+# -- attributes: 64 on one element, then 65, with either quote
+attrs() {
+	python3 -c 'import sys
+n = int(sys.argv[1])
+print(" ".join("a%d=%s" % (i, "\"x\"" if i % 2 else "'"'"'>'"'"'")
+    for i in range(n)))' "$1"
+}
+att() { report a "<record><row><source_ip>192.0.2.1</source_ip><count>1</count></row><x $(attrs "$1")/></record>"; }
+att 64 >attrs64.xml
+att 65 >attrs65.xml
+run rua2kv attrs64.xml
+is "64 attributes on one element: accepted" "$rc" 0
+refused attrs65.xml \
+    'line 1: an element with more than 64 attributes (xml_attributes limit)' \
+    "65 attributes"
+run rua2kv -L xml_attributes=65 attrs65.xml
+is "65 attributes with -L xml_attributes=65: accepted" "$rc" 0
+iconv -f UTF-8 -t UTF-16 attrs65.xml >attrs65-16.xml
+run rua2kv attrs65-16.xml
+like "65 attributes in UTF-16: refused" "$rc $err" \
+    '^65 .*more than 64 attributes (xml_attributes limit)$'
+
 # -- text size
 big() { python3 -c 'import sys; print("a" * int(sys.argv[1]))' "$1"; }
 report "$(big 65536)" "$REC" >text65536.xml
@@ -92,6 +114,21 @@ is "record of 1024 bytes under record_bytes=1024: accepted" "$rc" 0
 run rua2kv -L record_bytes=1024 rbytes1025.xml
 like "record of 1025 bytes under record_bytes=1024: refused" "$err" \
     'values of one record over 1024 bytes (record_bytes limit)'
+
+# -- events per byte of report: a 1000-byte org_name on 20 small
+# records; the whole report is read before its first event is counted
+python3 -c 'import sys
+sys.stdout.write("<feedback><report_metadata><org_name>%s</org_name></report_metadata><policy_published><domain>example.com</domain></policy_published>%s</feedback>" % ("o" * 1000, sys.argv[1] * 20))' "$REC" >ratio.xml
+ev=$(rua2kv ratio.xml | wc -c)
+sz=$(wc -c <ratio.xml)
+r=$((ev / (sz + 1) + 1))	# the least ratio its events fit
+run rua2kv -L event_ratio=$r ratio.xml
+is "$ev bytes of events from $sz under event_ratio=$r: accepted" "$rc" 0
+run rua2kv -L event_ratio=$((r - 1)) ratio.xml
+is "... under event_ratio=$((r - 1)): exit 65" "$rc" 65
+like "... the reason" "$err" \
+    "^rua2kv: ratio.xml: line 1: events over $((r - 1)) times the report's size (event_ratio limit)\$"
+ok "... its ratio is far under the default, 50" test "$r" -lt 50
 
 # -- encodings
 body="$(report 'Caf\351 M\374ller \200' "$REC")"

@@ -44,6 +44,13 @@ main(void)
 	ok(limits_set(&l, "xml_text=1", &why) == 0 && l.xml_text == 1,
 	    "xml_text=1 set");
 	ok(limits_set(&l, "xml_depth=1", &why) == -1, "xml_depth=1 refused");
+	ok(l.xml_attributes == 64, "xml_attributes: 64 by default");
+	ok(l.event_ratio == 50, "event_ratio: 50 by default");
+	ok(limits_set(&l, "xml_attributes=100000", &why) == 0 &&
+	    l.xml_attributes == 100000 &&
+	    limits_set(&l, "xml_attributes=100001", &why) == -1 &&
+	    limits_set(&l, "xml_attributes=0", &why) == -1,
+	    "xml_attributes: 1 to 100000");
 	ok(limits_set(&l, "nosuch=1", &why) == -1 &&
 	    strcmp(why, "unknown limit") == 0, "unknown limit refused");
 	ok(limits_set(&l, "xml_depth", &why) == -1, "missing = refused");

@@ -127,6 +127,22 @@ main(void)
 	    "done removes the item");
 	close(fd);
 
+	/* not files: claimed, never opened (a FIFO's open would block) */
+	ok(symlinkat("/etc/passwd", st.new, "link") == 0 &&
+	    spool_claim(&st, "link", &fd) == 1 && fd == -1 &&
+	    strcmp(spool_kind(&st, "link"), "a symbolic link") == 0,
+	    "a symbolic link: claimed, not opened");
+	ok(spool_fail(&st, "link", "x") == 0 && exists(st.fail, "link"),
+	    "... and failed");
+	ok(mkfifoat(st.new, "fifo", 0600) == 0 &&
+	    spool_claim(&st, "fifo", &fd) == 1 && fd == -1 &&
+	    strcmp(spool_kind(&st, "fifo"), "a FIFO") == 0,
+	    "a FIFO: claimed, not opened");
+	ok(mkdirat(st.new, "dir", 0700) == 0 &&
+	    spool_claim(&st, "dir", &fd) == 1 &&
+	    strcmp(spool_kind(&st, "dir"), "a directory") == 0,
+	    "a directory: claimed, not opened");
+
 	ok(symlinkat("/tmp", root, "events") == 0 &&
 	    spool_open(&st, root, "events") == -1, "a symlinked stage refused");
 

@@ -131,6 +131,21 @@ main(void)
 	    &take);
 	ok(xs.error != NULL && strstr(xs.error, "DOCTYPE") != NULL,
 	    "reason names DOCTYPE: %s", xs.error ? xs.error : "(none)");
+	/* attributes: each opens a quote; a quote inside one is not one */
+	xs_init(&xs);
+	xs.max_attrs = 2;
+	ok(xs_scan(&xs, (const unsigned char *)"<a x='\"' y=\"'>\"/>", 18, 1,
+	    &skip, &take) == XS_END, "two attributes under max_attrs 2");
+	xs_init(&xs);
+	xs.max_attrs = 2;
+	ok(xs_scan(&xs, (const unsigned char *)"<a><b x='1' y='2' z='3'/></a>",
+	    29, 1, &skip, &take) == XS_ERROR && xs.error != NULL &&
+	    strcmp(xs.error, "an element with more than 2 attributes "
+	    "(xml_attributes limit)") == 0, "three refused: %s",
+	    xs.error ? xs.error : "(none)");
+	xs_init(&xs);
+	ok(xs_scan(&xs, (const unsigned char *)"<a x='1' y='2' z='3'/>", 22, 1,
+	    &skip, &take) == XS_END, "any number without max_attrs");
 	ok(xs_space((const unsigned char *)"\n\n x", 4, &lines) == 3 &&
 	    lines == 2, "xs_space counts space and newlines");
 	return tap_done();
