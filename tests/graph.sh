@@ -65,6 +65,7 @@
 #	{"stall":3}			answers normally 3 s late
 #	{"stall":3,"status":500}	answers 500, 3 s late
 #	{"close":true}			closes the connection, no answer
+#	{"status":401,"empty":true}	answers 401 with no body at all
 # with "code" and "message" to change the error body's ("aadsts" for the
 # token endpoint's number).  The helpers use curl's --url-query (7.87).
 #

@@ -50,7 +50,7 @@ Test control, no auth, under /_admin/ (never logged as requests):
   POST /_admin/reset-requests
   POST /_admin/fault      {"method", "path", "count", "status",
                           "retry_after", "retry_after_date", "stall",
-                          "close", "code", "message"}
+                          "close", "code", "message", "empty"}
   POST /_admin/clear-faults
   POST /_admin/race       {"parent_path": "Inbox", "displayName": "X"}
   POST /_admin/config     {"token_ttl", "page_max", "folder_exists_status",
@@ -701,6 +701,10 @@ class Handler(BaseHTTPRequestHandler):
         elif f.get("retry_after_date") is not None:
             headers["Retry-After"] = email.utils.formatdate(
                 time.time() + float(f["retry_after_date"]), usegmt=True)
+        if f.get("empty"):
+            # a gateway's or a proxy's answer: the status, no body
+            self.reply(status, b"", None, headers)
+            return True
         if token_call:
             error = {400: "invalid_request", 401: "invalid_client"}.get(
                 status, "temporarily_unavailable")
@@ -1214,7 +1218,7 @@ class Handler(BaseHTTPRequestHandler):
                 f = body_json()
                 allowed = {"method", "path", "count", "status", "retry_after",
                            "retry_after_date", "stall", "close", "code",
-                           "message", "aadsts"}
+                           "message", "aadsts", "empty"}
                 if set(f) - allowed:
                     raise ValueError("unknown members: %s" %
                                      sorted(set(f) - allowed))

@@ -31,6 +31,7 @@
 #define PAGE		100			/* $top */
 #define TRIES		5			/* per request */
 #define RETRY_MAX	120			/* seconds, Retry-After's cap */
+#define TOKEN_TTL_MAX	86400			/* seconds a token is used */
 #define URL_MAX		8192
 
 struct graph {
@@ -81,10 +82,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct graph	*gr = arg;
 	size_t		 n = size * nmemb;
-	char		 v[128];
-	time_t		 when;
 	long		 secs;
-	int		 k;
 
 	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		gr->retry_after = -1;
@@ -92,16 +90,9 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 			gr->status = 0;
 		return n;
 	}
-	if (n < 13 || strncasecmp(p, "Retry-After:", 12) != 0)
-		return n;
-	k = snprintf(v, sizeof(v), "%.*s", (int)(n - 12), p + 12);
-	while (k > 0 && (v[k - 1] == '\r' || v[k - 1] == '\n'))
-		v[--k] = '\0';
-	if (sscanf(v, " %ld", &secs) == 1 && strspn(v, " 0123456789") ==
-	    strlen(v))
+	if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0 &&
+	    (secs = retry_after(p + 12, n - 12, time(NULL))) != -1)
 		gr->retry_after = secs;
-	else if ((when = curl_getdate(v, NULL)) != -1)
-		gr->retry_after = when > time(NULL) ? when - time(NULL) : 0;
 	return n;
 }
 
@@ -114,8 +105,8 @@ say_error(struct graph *gr, const char *what)
 	const char		*code = NULL, *msg = NULL;
 	char			 why[200];
 
-	if (gr->body != NULL && json_parse(&j, gr->body, gr->len, why,
-	    sizeof(why)) == 0) {
+	/* json_parse() sets j up even for no body at all, for json_free() */
+	if (json_parse(&j, gr->body, gr->len, why, sizeof(why)) == 0) {
 		if ((e = json_get(&j, json_root(&j), "error")) != NULL &&
 		    e->type == JSON_OBJECT) {
 			code = json_str(&j, e, "code");
@@ -337,6 +328,11 @@ token(struct graph *gr)
 	(void)snprintf(gr->token, sizeof(gr->token), "%s", tok);
 	ttl = n->type == JSON_NUMBER ? strtol(n->s, NULL, 10) :
 	    n->type == JSON_STRING ? strtol(n->s, NULL, 10) : 0;
+	/* a lifetime past all reason, or below none, is held to one */
+	if (ttl < 0)
+		ttl = 0;
+	else if (ttl > TOKEN_TTL_MAX)
+		ttl = TOKEN_TTL_MAX;
 	/* renewed a minute before it runs out, and never used stale */
 	gr->expires = time(NULL) + (ttl > 120 ? ttl - 60 : ttl / 2);
 	json_free(&j);

@@ -315,7 +315,8 @@ json_parse(struct json *j, const char *p, size_t len, char *why,
 		(void)snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	memcpy(j->text, p, len);
+	if (len > 0)		/* an empty answer may come as NULL */
+		memcpy(j->text, p, len);
 	j->text[len] = '\0';
 	memset(&ps, 0, sizeof(ps));
 	ps.j = j;

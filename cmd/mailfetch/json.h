@@ -36,8 +36,9 @@ struct json {
 };
 
 /*
- * Parse len bytes at p.  Returns 0, or -1 with a reason (and the byte
- * offset) in why[].  json_free() in either case.
+ * Parse len bytes at p (p may be NULL when len is 0).  Returns 0, or -1
+ * with a reason (and the byte offset) in why[].  json_free() in either
+ * case.
  */
 int		 json_parse(struct json *, const char *p, size_t len,
 		    char *why, size_t whylen);

@@ -1,3 +1,5 @@
+#include <curl/curl.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -329,4 +331,26 @@ today(struct ymd *t)
 	time_t	now = time(NULL);
 
 	civil_from_days((long)(now / 86400), t);
+}
+
+/* ---------------------------------------------------------- HTTP */
+
+long
+retry_after(const char *p, size_t n, time_t now)
+{
+	char	v[128];
+	time_t	when;
+	long	secs;
+
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	if (n >= sizeof(v))
+		return -1;	/* no delay or date is that long */
+	memcpy(v, p, n);
+	v[n] = '\0';
+	if (sscanf(v, " %ld", &secs) == 1 && strspn(v, " 0123456789") == n)
+		return secs;
+	if ((when = curl_getdate(v, NULL)) != -1)
+		return when > now ? (long)(when - now) : 0;
+	return -1;
 }

@@ -2,12 +2,13 @@
  * What mailfetch decides from a mail's headers and the configuration,
  * without any I/O, so a unit test can hold each rule to its examples:
  * the Subject check, folder names on the wire (IMAP's modified UTF-7,
- * quoted), move-to templates and dates.
+ * quoted), move-to templates and dates, Graph's Retry-After.
  */
 #ifndef MAILFETCH_NAMES_H
 #define MAILFETCH_NAMES_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* TA-dmarc's markers, for a configuration that names none. */
 extern const char *const default_markers[];
@@ -56,5 +57,13 @@ int	imap_date(const char *s, struct ymd *);
 
 /* Today, UTC. */
 void	today(struct ymd *);
+
+/*
+ * The seconds a Retry-After header's value asks to wait (RFC 9110
+ * 10.2.3): delay-seconds, or an HTTP-date less now (0 when it is past).
+ * The value is the n bytes at p as libcurl gives a header's: not
+ * NUL-terminated, its line end kept.  Returns -1 for anything else.
+ */
+long	retry_after(const char *p, size_t n, time_t now);
 
 #endif

@@ -13,7 +13,7 @@ fi
 . "$TOP/tests/graph.sh"
 . "$TOP/tests/mailfetch.sh"
 graph_start --page-max 3
-plan 40
+plan 46
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf for the stand-in,
@@ -136,11 +136,30 @@ mf tok
 is "an expired token: renewed once, exit 0" \
     "$rc $(ls "$T/tok/spool/mail/new" | wc -l)" "0 1"
 is "... two token requests" "$(graph_requests | grep -c 'oauth2')" 2
+# expires_in past what a long holds: one token for the pass, not one
+# for each request (the sum with the time once overflowed)
+graph_config '{"token_ttl":1e19}'
+graph_reset_requests
+cfg longtok mailserver_mailboxfolder=Inbox/tok mailserver_action=mark_read
+mf longtok
+graph_config '{"token_ttl":3600}'
+is "a token lifetime past all reason: exit 0" "$rc" 0
+is "... one token for the pass" "$(graph_requests | grep -c 'oauth2')" 1
 cfg badsecret mailserver_mailboxfolder=Inbox/tok
 printf 'o365_client_secret = wrong\n' >"$T/badsecret/secrets"
 mf badsecret
 is "a wrong client secret: exit 77" "$rc" 77
 like "... with the identity platform's words" "$err" "invalid_client"
+# a gateway's answer with no body: said by its status (no JSON to free)
+graph_fault '{"path":"oauth2","count":1,"status":401,"empty":true}'
+cfg nobody mailserver_mailboxfolder=Inbox/tok
+mf nobody
+is "a 401 with no body from the token endpoint: exit 77" "$rc" 77
+like "... said by its status" "$err" "the token: HTTP 401"
+graph_fault '{"path":"/childFolders","count":1,"status":404,"empty":true}'
+mf nobody
+is "a 404 with no body listing folders: exit 66" "$rc" 66
+like "... said by its status" "$err" "listing folders: HTTP 404"
 cfg nofolder mailserver_mailboxfolder=Inbox/nonesuch
 mf nofolder
 is "a missing folder: exit 66" "$rc" 66

@@ -78,6 +78,10 @@ main(void)
 	ok(!parses("tru"), "a cut word");
 	ok(!parses("{} {}"), "two values");
 	ok(!parses(""), "nothing");
+	/* a Graph answer with no body has no buffer at all (UBSan) */
+	ok(json_parse(&j, NULL, 0, why, sizeof(why)) == -1 &&
+	    strstr(why, "byte 0") != NULL, "no body: %s", why);
+	json_free(&j);
 	for (n = 0; n < 64; n++)
 		deep[n] = '[';
 	for (; n < 128; n++)

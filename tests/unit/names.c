@@ -1,5 +1,6 @@
 /* mailfetch's decisions from headers and config: cmd/mailfetch/names.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "names.h"
@@ -58,6 +59,22 @@ date_is(const char *s, int y, int m, int d)
 	if (imap_date(s, &t) == -1)
 		return y == 0;
 	return t.y == y && t.m == m && t.d == d;
+}
+
+/* retry_after() over a header value as libcurl hands it: no NUL after */
+static long
+wait_for(const char *v, time_t now)
+{
+	char	*b;
+	long	 r;
+	size_t	 n = strlen(v);
+
+	if ((b = malloc(n > 0 ? n : 1)) == NULL)
+		return -2;
+	memcpy(b, v, n);
+	r = retry_after(b, n, now);
+	free(b);
+	return r;
 }
 
 int
@@ -148,5 +165,18 @@ main(void)
 	ok(date_is("01-Foo-2027 00:00:00 +0000", 0, 0, 0), "month refused");
 	ok(date_is("01-Jan-2027 00:00:00 +0000x", 0, 0, 0), "junk refused");
 	ok(date_is("", 0, 0, 0), "empty refused");
+	ok(wait_for(" 120\r\n", 0) == 120, "Retry-After: 120");
+	ok(wait_for(" Wed, 21 Oct 2015 07:28:00 GMT\r\n", 1445412470) == 10,
+	    "Retry-After: an HTTP-date, 10 s on");
+	ok(wait_for(" Wed, 21 Oct 2015 07:28:00 GMT\r\n", 1445412490) == 0,
+	    "... one past: 0");
+	ok(wait_for(" soon\r\n", 0) == -1 && wait_for(" -5\r\n", 0) == -1 &&
+	    wait_for("\r\n", 0) == -1, "neither: -1");
+	/* the fuzzer's find: a value longer than the copy of it */
+	memset(big, ' ', sizeof(big) - 3);
+	memcpy(big + sizeof(big) - 3, "\r\n", 3);
+	ok(wait_for(big, 0) == -1, "a value of %zu bytes: -1", strlen(big));
+	memset(big, '\n', sizeof(big) - 1);
+	ok(wait_for(big, 0) == -1, "%zu line ends: -1", strlen(big));
 	return tap_done();
 }
