@@ -65,18 +65,21 @@ on_begin(void *arg, unsigned long report)
 	return 0;
 }
 
-static int
+/* The JSON event's bytes, as rua2kv counts them against event_ratio. */
+static long long
 on_record(void *arg, const struct header *h, const struct record *r)
 {
-	struct out	*o = arg;
+	struct out		*o = arg;
+	unsigned long long	 bytes;
 
 	wbuf_init(&line, -1);
 	event_write(&o->json, &line, h, r);
+	bytes = line.total;
 	check_line("json");
 	wbuf_init(&line, -1);
 	event_write(&o->kv, &line, h, r);
 	check_line("kv");
-	return 0;
+	return (long long)bytes;
 }
 
 static int
