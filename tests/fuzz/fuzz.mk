@@ -51,12 +51,14 @@ FUZZ_LIBS_mailfetch_graph := $(CURL_LIBS)
 
 # Seeds: our fixtures, and tests/fuzz/seeds/TARGET (inputs of our own
 # where there are no fixtures, limits met and passed, and each find's
-# reproducer).  One seed is too big for git, so it is made here: an
-# element's text one byte past the default xml_text (64 KiB).
+# reproducer).  Seeds too big for git, or binary, are made here: an
+# element's text one byte past the default xml_text (64 KiB), and the
+# archives below.
 FUZZ_SEEDS_rua2kv_xml     := tests/fixtures samples $(FZ)/seeds/rua2kv_xml
-FUZZ_MADE := $(FZ)/seeds/rua2kv_xml/xml-text-over-64k.xml
+FUZZ_MADE := $(FZ)/seeds/rua2kv_xml/xml-text-over-64k.xml \
+	$(FZ)/seeds/unzipd_archive/.made
 FUZZ_SEEDS_unzipd_mime    := samples/mail
-FUZZ_SEEDS_unzipd_archive := samples/mail
+FUZZ_SEEDS_unzipd_archive := samples/mail $(FZ)/seeds/unzipd_archive
 FUZZ_SEEDS_ptrresolve_line := tests/fixtures
 
 # Long enough for an element's text to pass the xml_text limit and for
@@ -93,6 +95,25 @@ $(FZ)/seeds/rua2kv_xml/xml-text-over-64k.xml:
 	{ printf '<feedback><report_metadata><org_name>'; \
 	  head -c 65537 /dev/zero | tr '\0' x; \
 	  printf '</org_name></report_metadata></feedback>\n'; } >$@
+
+# The archive seeds, made by tests/mkfixture.py rather than kept in git:
+# gzip and zip around a report, two reports in one gzip, two members,
+# a gzip in a zip, nesting three deep, 65 entries (one past the limit)
+# and a ratio over 1000.
+$(FZ)/seeds/unzipd_archive/.made: tests/mkfixture.py tests/fixtures/basic.xml
+	@mkdir -p $(@D)
+	d=$(@D) mk="python3 tests/mkfixture.py" x=tests/fixtures/basic.xml && \
+	cat $$x $$x >$$d/two.tmp && printf 'not a report\n' >$$d/readme.tmp && \
+	: >$$d/empty.tmp && \
+	$$mk gz $$d/basic.xml.gz $$x && \
+	$$mk gz $$d/two-reports.xml.gz $$d/two.tmp && \
+	$$mk zip $$d/two-members.zip basic.xml=$$x README.txt=$$d/readme.tmp && \
+	$$mk zip $$d/gz-in-zip.zip basic.xml.gz=$$d/basic.xml.gz && \
+	$$mk gzgz $$d/gzgz.tmp $$x && \
+	$$mk zip $$d/nesting-3.zip r.xml.gz.gz=$$d/gzgz.tmp && \
+	$$mk manyzip $$d/entries-65.zip 65 $$d/empty.tmp && \
+	$$mk gzbomb $$d/ratio-over-1000.gz 6 && \
+	rm -f $$d/*.tmp && touch $@
 
 # One target after the other (they share the machine), each with its
 # seeds and dictionary; tests/fuzz/run says what each found.
