@@ -81,12 +81,17 @@ static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct graph	*gr = arg;
-	size_t		 n = size * nmemb;
+	size_t		 n = size * nmemb, len;
 	long		 secs;
+	char		 line[64];
 
 	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		gr->retry_after = -1;
-		if (sscanf(p, "HTTP/%*s %ld", &gr->status) != 1)
+		/* libcurl promises no NUL after a header line: copy it */
+		len = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		if (sscanf(line, "HTTP/%*s %ld", &gr->status) != 1)
 			gr->status = 0;
 		return n;
 	}
