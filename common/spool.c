@@ -475,7 +475,14 @@ spool_relink(struct stage *st, const char *name, int sync)
 {
 	int	rc = 0;
 
-	if (linkat(st->tmp, name, st->new, name, 0) == -1) {
+	/*
+	 * A replay after a crash makes the same name again.  In cur/, the
+	 * item was published before and a consumer holds it: linking it to
+	 * new/ again would give that consumer's recovery two copies.
+	 */
+	if (faccessat(st->cur, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		rc = 2;
+	else if (linkat(st->tmp, name, st->new, name, 0) == -1) {
 		if (errno != EEXIST)
 			return -1;
 		rc = 1;

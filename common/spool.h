@@ -130,7 +130,9 @@ int	spool_create(struct stage *, const char *name, struct spool_item *);
 /*
  * fsync and close the item, link it to new/NAME, remove tmp/NAME and
  * fsync new/.  Returns 0 when published, 1 when new/NAME already
- * existed (a replay: the tmp file is removed, nothing is replaced).
+ * existed, 2 when cur/NAME did (a replay, the item published before and
+ * now in a consumer's hands): the tmp file is removed, nothing is
+ * replaced.
  */
 int	spool_publish(struct spool_item *);
 void	spool_abort(struct spool_item *);
@@ -138,8 +140,8 @@ void	spool_abort(struct spool_item *);
  * The second half of spool_publish(), for a tmp/NAME already written,
  * synced and closed: link it to new/NAME, remove tmp/NAME and, with
  * sync, fsync new/ (without, the caller does, once for many).  Returns
- * 0, 1 when new/NAME was already there, -1 with errno ENOENT when there
- * is no tmp/NAME.
+ * 0, 1 when new/NAME was already there, 2 when cur/NAME was, -1 with
+ * errno ENOENT when there is no tmp/NAME.
  */
 int	spool_relink(struct stage *, const char *name, int sync);
 

@@ -293,6 +293,7 @@ republish(void *arg, struct sent *e)
 		    e->key, e->name);
 		break;
 	case 1:
+	case 2:
 		break;
 	default:
 		if (errno == ENOENT)	/* published before the crash */

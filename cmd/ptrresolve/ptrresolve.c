@@ -123,10 +123,9 @@ spool_one(void *arg, const char *name, int fd, char *why, size_t whylen)
 		    strerror(errno));
 		return SPOOL_RETRY;
 	}
-	if (pub == 1)
-		log_info("%s: %s/new/%s already there: not replaced", name,
-		    sr->outname,
-		    name);
+	if (pub > 0)
+		log_info("%s: %s/%s/%s already there: not replaced", name,
+		    sr->outname, pub == 1 ? "new" : "cur", name);
 	log_info("%s: %lu line(s) to %s/new", name, sr->r->lineno,
 	    sr->outname);
 	return SPOOL_DONE;

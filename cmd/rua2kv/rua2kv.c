@@ -223,9 +223,9 @@ spool_end(void *arg, unsigned long report, const char *why)
 		spool_fault(sr, "events/new");
 		return -1;
 	}
-	if (rc == 1)
-		log_info("%s: events/new/%s already there: not replaced",
-		    sr->input, sr->item.name);
+	if (rc > 0)
+		log_info("%s: events/%s/%s already there: not replaced",
+		    sr->input, rc == 1 ? "new" : "cur", sr->item.name);
 	sr->published++;
 	return 0;
 }

@@ -278,9 +278,9 @@ item_end(void *arg, unsigned long k)
 	}
 	if ((rc = spool_publish(&sr->item)) == -1)
 		return -1;
-	if (rc == 1)
-		log_info("%s: xml/new/%s already there: not replaced",
-		    sr->input, sr->item.name);
+	if (rc > 0)
+		log_info("%s: xml/%s/%s already there: not replaced",
+		    sr->input, rc == 1 ? "new" : "cur", sr->item.name);
 	return 0;
 }
 

@@ -109,6 +109,9 @@ main(void)
 	close(fd);
 	ok(spool_claim(&st, "one", &fd) == -1 && errno == ENOENT,
 	    "second claim loses with ENOENT");
+	ok(put(&st, "one", "again\n") == 2 && !exists(st.new, "one") &&
+	    !exists(st.tmp, "one") && content_is(st.cur, "one", "hello\n"),
+	    "publishing a name a consumer holds in cur/: 2, no second copy");
 	ok(spool_fail(&st, "one", "bad data") == 0 && exists(st.fail, "one") &&
 	    content_is(st.fail, "one.why", "bad data\n") &&
 	    !exists(st.cur, "one"), "fail: item and reason in fail/");
