@@ -10,6 +10,7 @@
  * the process can talk to sockets and write below the spool, and that is
  * all.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -795,6 +796,21 @@ main(int argc, char *argv[])
 		return x;
 	if ((f.statedir = state_dir(root, s.spool)) == -1)
 		return EX_CANTCREAT;
+	/*
+	 * One mailfetch per spool: a second one would fetch the same mails
+	 * and write the same state.  One left running by a killed dmarcpipe
+	 * still holds it.  The lock goes with the process.
+	 */
+	if (flock(f.statedir, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			log_msg(LOG_CRITICAL, "%s/state: can't lock it: %s",
+			    s.spool, strerror(errno));
+			return EX_CANTCREAT;
+		}
+		log_warnx("%s: another mailfetch is fetching into it; not "
+		    "starting", s.spool);
+		return EX_TEMPFAIL;
+	}
 	if (f.graph && graph_start(&f) != PASS_OK) {
 		log_msg(LOG_CRITICAL, "libcurl: can't start");
 		return EX_SOFTWARE;

@@ -11,7 +11,7 @@ fi
 . "$TOP/tests/mail.sh"
 . "$TOP/tests/mailfetch.sh"
 mail_start
-plan 90
+plan 93
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf (IMAPS on
@@ -225,10 +225,25 @@ mail_stall
 cfg stall mailserver_host=127.0.0.1 "mailserver_port=$STALL_PORT" \
     connect_timeout=2
 start=$(date +%s)
+"$BIN/mailfetch" $RUN_AS -c "$T/stall/dmarcpipe.conf" \
+    -d "$T/stall/spool" 2>/dev/null &
+first=$!
+# the first one holds the lock once it has made the state directory
+n=0
+while [ ! -d "$T/stall/spool/state" ] && [ $n -lt 100 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+sleep 0.2
 mf stall
-is "a server that never greets: exit 69" "$rc" 69
+is "a second mailfetch on the spool while one waits: exit 75" "$rc" 75
+like "... and says why" "$err" "another mailfetch is fetching into it"
+wait $first
+is "the first: a server that never greets, exit 69" "$?" 69
 ok "... after the connect timeout, not forever" \
     test $(($(date +%s) - start)) -lt 10
+mf stall
+is "the lock went with it: the next one runs (and times out, 69)" "$rc" 69
 mail_greet_stall
 cfg gstall mailserver_host=127.0.0.1 "mailserver_port=$GSTALL_PORT" \
     mailserver_protocol=imap allow_plaintext=1 connect_timeout=2
