@@ -11,7 +11,7 @@ if command -v rsyslogd >/dev/null 2>&1 ||
     [ -x /usr/sbin/rsyslogd ]; then
 	have_syslog=1
 fi
-plan 49
+plan 50
 cd "$T" || exit 1
 DP=$TOP/scripts/dmarcpipe
 EV=$TOP/tests/events.py
@@ -132,6 +132,26 @@ chmod 0750 "$T/retry/spool/out/tmp"
 dp retry
 is "the next pass, out/tmp writable: exit 0, the events out" \
     "$rc $(ls "$T/retry/spool/out/new" | wc -l)" "0 1"
+# Killed while it sleeps before the retry: its sleep must not keep the
+# lock from the next dmarcpipe.
+setup sleeper retry_delay=30
+drop sleeper "$T/c.xml"
+mkdir -p "$T/sleeper/spool/out/tmp"
+[ -z "$run_as" ] || chown -R "$run_as" "$T/sleeper/spool/out"
+chmod 0500 "$T/sleeper/spool/out/tmp"
+"$DP" -c "$T/sleeper/dmarcpipe.conf" 2>"$T/sleeper/err" &
+sleeper=$!
+n=0
+while ! grep -q 'again in 30 s' "$T/sleeper/err" && [ $n -lt 200 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+kill -KILL $sleeper
+wait $sleeper 2>/dev/null
+chmod 0750 "$T/sleeper/spool/out/tmp"
+dp sleeper
+is "dmarcpipe killed in its retry_delay: the next one runs, exit 0" \
+    "$rc $(printf '%s\n' "$err" | grep -c 'another dmarcpipe')" "0 0"
 setup noretry retry_delay=0
 drop noretry "$T/c.xml"
 mkdir -p "$T/noretry/spool/out/tmp"
