@@ -155,13 +155,8 @@ call(struct graph *gr, const char *method, const char *url, const char *body)
 	for (try = 1; ; try++) {
 		if (gr->expires <= time(NULL) && (p = token(gr)) != PASS_OK)
 			return p;
-		if (try > 1 && gr->t != NULL) {	/* start the file over */
-			if (ftruncate(gr->t->item.fd, 0) == -1 ||
-			    lseek(gr->t->item.fd, 0, SEEK_SET) == -1)
-				return PASS_TEMP;
-			gr->t->n = 0;
-			gr->t->over = 0;
-		}
+		if (try > 1 && gr->t != NULL && take_restart(gr->t) == -1)
+			return PASS_TEMP;
 		free(gr->body);
 		gr->body = NULL;
 		gr->len = 0;

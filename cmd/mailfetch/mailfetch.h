@@ -75,10 +75,15 @@ enum pass	session_open(struct fetch *, struct conn *);
  * in through take_sink() (counted against message_bytes), take_close()
  * syncs and closes it, and take_commit() notes a batch of them in the
  * state and publishes them.  The caller fills in key and date before
- * the commit.
+ * the commit.  The bytes are gathered TAKE_BUF at a time, so that the
+ * writes are as many as the message's size says, however the network
+ * cut it up.
  */
+#define TAKE_BUF	65536
 struct taking {
 	struct spool_item	 item;
+	char			*buf;		/* TAKE_BUF, while it is open */
+	size_t			 used;
 	unsigned long long	 n;
 	long long		 limit;
 	int			 over, err;
@@ -89,6 +94,8 @@ struct taking {
 };
 int		take_begin(struct fetch *, struct taking *);
 int		take_sink(void *arg, const void *p, size_t n);
+/* The message again from its first byte (a retried download). */
+int		take_restart(struct taking *);
 /* Sync and close tmp/NAME; one over the limit or unwritable goes. */
 enum pass	take_close(struct taking *);
 /* Record and publish what v[0..n) received; said. */

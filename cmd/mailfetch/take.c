@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,6 +75,32 @@ take_begin(struct fetch *f, struct taking *t)
 		(void)disk_fault("tmp/", name);
 		return -1;
 	}
+	if ((t->buf = malloc(TAKE_BUF)) == NULL) {
+		log_errorx("mail/tmp/%s: out of memory", name);
+		spool_abort(&t->item);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write out what is gathered; a failure is kept in t->err. */
+static int
+flush(struct taking *t)
+{
+	const char	*s = t->buf;
+	ssize_t		 w;
+
+	while (t->used > 0) {
+		if ((w = write(t->item.fd, s, t->used)) == -1) {
+			if (errno == EINTR)
+				continue;
+			t->err = errno;
+			return -1;
+		}
+		s += w;
+		t->used -= (size_t)w;
+	}
 	return 0;
 }
 
@@ -82,7 +109,7 @@ take_sink(void *arg, const void *p, size_t n)
 {
 	struct taking	*t = arg;
 	const char	*s = p;
-	ssize_t		 w;
+	size_t		 k;
 
 	if (t->over || t->err)
 		return -1;
@@ -91,25 +118,49 @@ take_sink(void *arg, const void *p, size_t n)
 		return -1;
 	}
 	while (n > 0) {
-		if ((w = write(t->item.fd, s, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			t->err = errno;
+		if (t->used == TAKE_BUF && flush(t) == -1)
 			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
+		k = TAKE_BUF - t->used < n ? TAKE_BUF - t->used : n;
+		memcpy(t->buf + t->used, s, k);
+		t->used += k;
+		s += k;
+		n -= k;
 	}
 	return 0;
+}
+
+int
+take_restart(struct taking *t)
+{
+	if (ftruncate(t->item.fd, 0) == -1 ||
+	    lseek(t->item.fd, 0, SEEK_SET) == -1)
+		return -1;
+	t->used = 0;
+	t->n = 0;
+	t->over = 0;
+	return 0;
+}
+
+/* The gathering buffer goes, its bytes unwritten. */
+static void
+unbuffer(struct taking *t)
+{
+	free(t->buf);
+	t->buf = NULL;
+	t->used = 0;
 }
 
 enum pass
 take_close(struct taking *t)
 {
 	if (t->over) {
+		unbuffer(t);
 		spool_abort(&t->item);
 		return PASS_OK;
 	}
+	if (t->err == 0)
+		(void)flush(t);
+	unbuffer(t);
 	if (t->err == 0 && fsync(t->item.fd) == -1)
 		t->err = errno;
 	if (close(t->item.fd) == -1 && t->err == 0)
@@ -131,6 +182,7 @@ take_drop(struct taking *v, size_t n)
 
 	for (i = 0; i < n; i++)
 		if (!v[i].taken && (v[i].received || v[i].item.fd != -1)) {
+			unbuffer(&v[i]);
 			spool_abort(&v[i].item);
 			v[i].received = 0;
 		}
