@@ -6,6 +6,8 @@
 #	dns_zone 113.0.203.in-addr.arpa <<EOF	# 203.0.113.7
 #	7	IN PTR	x.example.org.
 #	EOF
+#	dns_mx FILE		# 192.0.2.0/24 for the chain tests, FILE what
+#				# ptrresolve should find
 #	dns_start		# exports DNS_PORT, DNS_SERVER=127.0.0.1:port
 #	n=$(dns_queries)		# queries nsd has received so far
 #	dns_blackhole			# exports BLACKHOLE=127.0.0.1:port
@@ -59,6 +61,25 @@ dns_zone() {
 		cat
 	} >"$DNS_DIR/$_o.zone"
 	chmod 644 "$DNS_DIR/$_o.zone"
+}
+
+# dns_mx FILE: the zone of 192.0.2.0/24 that the chain tests' reports
+# (tests/mkmail.py's) come from: 192.0.2.N is MX-N.Example.NET. (the
+# case as written, so that a test sees ptrresolve fold it), except that
+# every fifth has no name.  FILE gets what ptrresolve should make of
+# each, "ADDR mx-N.example.net." or "ADDR nxdomain", as events.py --ptr
+# reads it.
+dns_mx() {
+	_mx=1
+	while [ $_mx -le 254 ]; do
+		if [ $((_mx % 5)) = 0 ]; then
+			echo "192.0.2.$_mx nxdomain" >&3
+		else
+			printf '%s\tIN PTR\tMX-%s.Example.NET.\n' $_mx $_mx
+			echo "192.0.2.$_mx mx-$_mx.example.net." >&3
+		fi
+		_mx=$((_mx + 1))
+	done 3>"$1" | dns_zone 2.0.192.in-addr.arpa
 }
 
 # dns_zone_broken ORIGIN: a zone nsd is configured for but can't load,
