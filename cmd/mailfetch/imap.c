@@ -268,6 +268,18 @@ cmd(struct imap *im, untagged_fn fn, void *arg, const char *fmt, ...)
 	}
 }
 
+/*
+ * A response the handler can't make sense of, said with the line it
+ * was on; the session is over.
+ */
+static void
+unreadable(struct cur *k)
+{
+	log_errorx("%s: a response mailfetch can't read: \"%.100s\"",
+	    k->im->f->srv.host, k->line);
+	k->im->fault = CONN_PROTOCOL;
+}
+
 /* The command failed: say so with the server's words. */
 static void
 refused(struct imap *im, const char *what)
@@ -388,7 +400,11 @@ on_search(struct cur *k, void *arg)
 	if (atom(k, w, sizeof(w)) == -1 || strcasecmp(w, "SEARCH") != 0)
 		return;
 	for (ws(k); *k->p != '\0'; ws(k))
-		if (uid_read(k, w, sizeof(w)) == -1 || uids_add(u, w) == -1) {
+		if (uid_read(k, w, sizeof(w)) == -1) {
+			unreadable(k);
+			return;
+		} else if (uids_add(u, w) == -1) {
+			log_errorx("UID SEARCH: out of memory");
 			k->im->fault = CONN_PROTOCOL;
 			return;
 		}
@@ -494,7 +510,7 @@ on_scan(struct cur *k, void *arg)
 	memset(&m, 0, sizeof(m));
 	if (fetch_items(k, scan_item, &m) == -1) {
 		if (k->im->fault == CONN_OK)
-			k->im->fault = CONN_PROTOCOL;
+			unreadable(k);
 		return;
 	}
 	if (m.uid[0] == '\0' || !m.header)
@@ -870,7 +886,7 @@ on_body(struct cur *k, void *arg)
 	if (fetch_items(k, body_item, b) == -1 || (b->cur != NULL &&
 	    (m = msg_find(b->s, b->uid)) == NULL)) {
 		if (k->im->fault == CONN_OK && b->pass == PASS_OK)
-			k->im->fault = CONN_PROTOCOL;
+			unreadable(k);
 		return;
 	}
 	if (b->cur == NULL)

@@ -11,7 +11,7 @@ fi
 . "$TOP/tests/mail.sh"
 . "$TOP/tests/mailfetch.sh"
 mail_start
-plan 93
+plan 95
 cd "$T" || exit 1
 
 # cfg NAME KEY=VALUE...: $T/NAME/ with dmarcpipe.conf (IMAPS on
@@ -251,10 +251,12 @@ mf gstall
 is "a server that greets, then stalls: exit 69" "$rc" 69
 like "... timed out" "$err" "timed out"
 
-# A server that logs us in, then says nothing more: io_timeout.  (A
-# scripted peer: dovecot can't be made to stall on cue.)
-cat >"$T/mute.py" <<'PY'
+# Scripted IMAP peers (dovecot can't be made to misbehave on cue):
+# "mute" logs us in, then says nothing more; "garbled" answers UID
+# SEARCH with a line that is not IMAP.  peer MODE: its port in $_p.
+cat >"$T/peer.py" <<'PY'
 import socket, sys, time
+mode = sys.argv[1]
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(1)
@@ -262,33 +264,48 @@ print(s.getsockname()[1], flush=True)
 c, _ = s.accept()
 f = c.makefile("rb")
 c.sendall(b"* OK ready\r\n")
+said = {
+    b"CAPABILITY": b"* CAPABILITY IMAP4rev1\r\n",
+    b"LIST": b'* LIST () "/" ""\r\n',
+    b"SELECT": b"* 1 EXISTS\r\n* OK [UIDVALIDITY 7] uids\r\n",
+    b"UID": b"* SEARCH 1 two!\r\n",
+}
 for line in f:
     tag, cmd = line.split(b" ", 2)[:2]
     cmd = cmd.strip().upper()
-    if cmd == b"CAPABILITY":
-        c.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
-    elif cmd == b"LOGIN":
-        c.sendall(tag + b" OK logged in\r\n")
+    c.sendall(said.get(cmd, b"") + tag + b" OK done\r\n")
+    if mode == "mute" and cmd == b"LOGIN":
         break
-f.readline()	# our first command, never answered
+f.readline()	# mute: our first command, never answered
 time.sleep(30)
 PY
-python3 "$T/mute.py" >"$T/mute.port" &
-mpid=$!
-i=0
-while [ $i -lt 50 ] && [ ! -s "$T/mute.port" ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-cfg mute mailserver_host=127.0.0.1 "mailserver_port=$(cat "$T/mute.port")" \
+peer() {
+	python3 "$T/peer.py" "$1" >"$T/$1.port" &
+	peerpid=$!
+	port_file "$T/$1.port" "the $1 IMAP peer"
+}
+
+# io_timeout
+peer mute
+cfg mute mailserver_host=127.0.0.1 "mailserver_port=$_p" \
     mailserver_protocol=imap allow_plaintext=1 io_timeout=1
 start=$(date +%s)
 mf mute
-kill $mpid 2>/dev/null
-wait $mpid 2>/dev/null
+kill $peerpid 2>/dev/null
+wait $peerpid 2>/dev/null
 is "a server that stops answering after login: exit 69" "$rc" 69
 like "... timed out, said" "$err" "nothing from the server for 1 s (io_timeout)"
 ok "... after io_timeout, not forever" test $(($(date +%s) - start)) -lt 10
+
+peer garbled
+cfg garbled mailserver_host=127.0.0.1 "mailserver_port=$_p" \
+    mailserver_protocol=imap allow_plaintext=1
+mf garbled
+kill $peerpid 2>/dev/null
+wait $peerpid 2>/dev/null
+is "a server whose UID SEARCH answer is not IMAP: exit 69" "$rc" 69
+like "... said, with the line" "$err" \
+    "a response mailfetch can't read: \"\* SEARCH 1 two!\""
 
 # ---------------------------------------------------------- disk full
 if [ "$(id -u)" = 0 ] && mkdir "$T/full" && mount -t tmpfs -o size=160k \
